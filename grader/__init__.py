@@ -1,0 +1,3 @@
+"""Autograder for the concurrency exercise kit: ``python -m grader --help``."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,143 @@
+"""The one list of exercises: teaching order, titles, hints, and every graded check with its points.
+
+Everything else reads this module: the grader (what to run and how many points it is worth), the
+README's table (``python -m grader catalog --markdown``), the student edition (which test files are
+hidden) and the kit's own tests. Nothing repeats it.
+
+A *check* is one pytest test function in ``grader/suites/{visible,hidden}/test_<exercise>.py``.
+Visible checks are functional tests shipped to students; hidden checks are the stress tests that
+run only when the instructor grades. A check with ``runs > 1`` is repeated with pytest-repeat and
+earns its points only if every repetition passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded pytest test of an exercise."""
+
+    test: str  # the pytest function name in the exercise's suite file
+    title: str  # what a student reads in the score table, e.g. "no lost updates under stress"
+    points: float
+    hidden: bool = False  # hidden stress tests live in grader/suites/hidden/, visible in visible/
+    runs: int = 1  # repetitions (pytest-repeat); all must pass for the points
+    timeout: float = 10.0  # seconds per repetition before the test is reported as a timeout
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One stub module the student completes."""
+
+    name: str  # module name without .py, as pinned in SPEC
+    title: str
+    hint: str  # shown when the student loses points; multi-line is fine
+    checks: tuple[Check, ...]
+
+    @property
+    def max_score(self) -> float:
+        return sum(check.points for check in self.checks)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.py"
+
+    def check(self, test: str) -> Check:
+        for check in self.checks:
+            if check.test == test:
+                return check
+        raise KeyError(f"{self.name} has no check named {test!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# downloader
+# ---------------------------------------------------------------------------------------------
+DOWNLOADER = Exercise(
+    name="downloader",
+    title="Threaded downloader",
+    hint=(
+        "I/O-bound work releases the GIL while it waits, so threads overlap downloads.\n"
+        "Use concurrent.futures.ThreadPoolExecutor(max_workers=...) and write each body to a\n"
+        "temporary file in the destination folder, then os.replace() it into place."
+    ),
+    checks=(),  # filled by the downloader suite's author
+)
+
+# ---------------------------------------------------------------------------------------------
+# counter
+# ---------------------------------------------------------------------------------------------
+COUNTER = Exercise(
+    name="counter",
+    title="Lock-protected counter",
+    hint=(
+        "`self._value += amount` is a read, an add and a write: another thread can run in between.\n"
+        "Hold one threading.Lock around every read-modify-write, including the check in\n"
+        "add_if_below and the read-and-zero in reset; validate arguments before touching state."
+    ),
+    checks=(),  # filled by the counter suite's author
+)
+
+# ---------------------------------------------------------------------------------------------
+# semaphore_pool
+# ---------------------------------------------------------------------------------------------
+SEMAPHORE_POOL = Exercise(
+    name="semaphore_pool",
+    title="Semaphore-bounded resource pool",
+    hint=(
+        "A threading.BoundedSemaphore(size) counts free slots; a lock guards the list of idle\n"
+        "resources and the set of leased ones. Give the permit back on every failure path\n"
+        "(timeout, factory error) and refuse releases of objects that are not leased."
+    ),
+    checks=(),  # filled by the semaphore_pool suite's author
+)
+
+# ---------------------------------------------------------------------------------------------
+# producer_consumer_threads
+# ---------------------------------------------------------------------------------------------
+PRODUCER_CONSUMER_THREADS = Exercise(
+    name="producer_consumer_threads",
+    title="Producer-consumer on threads",
+    hint=(
+        "One lock, two threading.Condition objects on it (not_full, not_empty); always wait in a\n"
+        "`while` loop, and wake everyone (notify_all) on close(). Stop consumers with close() or one\n"
+        "sentinel per consumer, and join every thread, also when something raised."
+    ),
+    checks=(),  # filled by the producer_consumer_threads suite's author
+)
+
+# ---------------------------------------------------------------------------------------------
+# producer_consumer_processes
+# ---------------------------------------------------------------------------------------------
+PRODUCER_CONSUMER_PROCESSES = Exercise(
+    name="producer_consumer_processes",
+    title="Producer-consumer on processes",
+    hint=(
+        "CPU-bound work needs processes: each has its own interpreter and its own GIL.\n"
+        "Feed (index, item) pairs into a bounded multiprocessing.Queue, collect (index, result)\n"
+        "pairs, drain the result queue before join(), and watch for workers that died."
+    ),
+    checks=(),  # filled by the producer_consumer_processes suite's author
+)
+
+EXERCISES: tuple[Exercise, ...] = (
+    DOWNLOADER,
+    COUNTER,
+    SEMAPHORE_POOL,
+    PRODUCER_CONSUMER_THREADS,
+    PRODUCER_CONSUMER_PROCESSES,
+)
+
+
+def get(name: str) -> Exercise:
+    """Return the exercise called *name*, or raise KeyError listing the valid names."""
+    for exercise in EXERCISES:
+        if exercise.name == name:
+            return exercise
+    valid = ", ".join(e.name for e in EXERCISES)
+    raise KeyError(f"unknown exercise {name!r}; valid names: {valid}")
+
+
+def max_score() -> float:
+    return sum(exercise.max_score for exercise in EXERCISES)

@@ -1,0 +1,138 @@
+"""The grading child: runs one exercise's checks against one submission, in its own process.
+
+Started by ``grader.runner`` as ``python -m grader.child ...`` in a fresh temporary working
+directory and a new session. Order matters: limits first, then pytest and the grader are imported
+and snapshotted, then the submission is imported under a timer, then the checks run. Results leave
+only through the channel; the exit status means nothing to the parent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import importlib
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+
+IMPORT_TIMEOUT = 10.0  # seconds an import may take before it counts as an endless loop
+
+
+class ImportTimeout(BaseException):
+    """The submission's import did not finish."""
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m grader.child")
+    parser.add_argument("--exercise", required=True)
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--only", required=True, help="comma-separated check names to run")
+    parser.add_argument("--suite", action="append", default=[], help="test files to run")
+    return parser.parse_args(argv)
+
+
+def describe_import_error(exc: BaseException, filename: str) -> str:
+    """One or two sentences about why the student's module could not be imported."""
+    if isinstance(exc, ImportTimeout):
+        return (
+            f"importing {filename} did not finish within {IMPORT_TIMEOUT:g} s: "
+            "is there an endless loop or a blocking call at module level?"
+        )
+    if isinstance(exc, SyntaxError):
+        where = f"{Path(exc.filename or filename).name}, line {exc.lineno}"
+        return f"{filename} has a syntax error ({where}): {exc.msg}"
+    if isinstance(exc, ModuleNotFoundError):
+        return (
+            f"{filename} imports {exc.name!r}, which is not installed: "
+            "exercises may use only the standard library and requests"
+        )
+    if isinstance(exc, SystemExit):
+        return f"{filename} called sys.exit() while being imported: module level code must not exit"
+    if isinstance(exc, KeyboardInterrupt):
+        return f"{filename} raised KeyboardInterrupt while being imported"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(filename)]
+    where = f" (line {frames[-1].lineno})" if frames else ""
+    return f"{filename} raised {type(exc).__name__} while being imported{where}: {exc}"
+
+
+def import_submission(name: str) -> str:
+    """Import the student's module; return '' or a message saying why it failed."""
+    from grader.testing import add_target_to_path
+
+    add_target_to_path()
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise ImportTimeout()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, IMPORT_TIMEOUT)
+    faulthandler.dump_traceback_later(IMPORT_TIMEOUT + 3, exit=True, file=sys.stderr)
+    try:
+        importlib.import_module(name)
+    except BaseException as exc:  # noqa: BLE001 - anything at import time is the student's error
+        return describe_import_error(exc, f"{name}.py")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        faulthandler.cancel_dump_traceback_later()
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    return ""
+
+
+def main(argv: list[str]) -> None:
+    args = _parse(argv)
+    nonce = sys.stdin.readline().strip()
+    sys.stdin.close()
+
+    from grader import limits
+
+    limits.apply(limits.Limits())
+
+    import pytest
+
+    from grader import catalog, preempt
+    from grader.channel import Sender
+    from grader.integrity import Snapshot
+    from grader.plugin import GraderPlugin
+
+    sender = Sender(args.fd, nonce)
+    os.environ["GRADER_TARGET"] = args.target
+    exercise = catalog.get(args.exercise)
+    preempt.configure(target=args.target, seed=args.seed)
+    snapshot = Snapshot()
+    sender.send("hello", pid=os.getpid())
+
+    problem = import_submission(exercise.name)
+    if problem:
+        sender.send("import_error", message=problem)
+        os._exit(0)
+    tampering = snapshot.changes()
+    if tampering:
+        sender.send("tampered", message=tampering)
+        os._exit(0)
+    sender.send("imported")
+
+    plugin = GraderPlugin(exercise, set(args.only.split(",")), sender, snapshot)
+    ini = Path(__file__).with_name("suites") / "pytest.ini"
+    pytest_args = [
+        "-c", str(ini),
+        "--rootdir", str(ini.parent),
+        "-p", "no:cacheprovider",
+        "-s",  # output goes straight to the parent's capped pipes, not to temporary files
+        "-q",
+        "--no-header",
+        "-p", "no:warnings",
+        *args.suite,
+    ]
+    pytest.main(pytest_args, plugins=[plugin])
+    sender.send("done")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # do not wait for non-daemon threads the submission left running
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

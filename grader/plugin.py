@@ -1,0 +1,183 @@
+"""The pytest plugin that runs inside the grading child.
+
+It turns the catalog into pytest settings (repetitions through pytest-repeat, per-run timeouts
+through pytest-timeout's timer hooks), turns each run's outcome into one event on the channel, and
+keeps the grading honest: a run counts as passed only when the test body itself ran to its end,
+and the plugin checks after every run that the submission did not patch pytest, the grader or
+builtins.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import functools
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from grader import stacks
+from grader.catalog import Check, Exercise
+from grader.channel import Sender
+from grader.integrity import Snapshot
+
+# After a run's own timeout, faulthandler dumps every stack and ends the child this much later:
+# the backstop when the submission blocks or replaces SIGALRM.
+BACKSTOP_GRACE = 3.0
+
+
+class GradingTimeout(BaseException):
+    """Raised in the main thread when a run exceeds its time (BaseException: not caught by
+    a submission's ``except Exception``)."""
+
+
+class SubmissionAborted(Exception):
+    """The submission raised SystemExit or KeyboardInterrupt inside a test."""
+
+
+class GraderPlugin:
+    """Registered by ``grader.child``; one instance per child process."""
+
+    def __init__(self, exercise: Exercise, only: set[str], sender: Sender, snapshot: Snapshot) -> None:
+        self.exercise = exercise
+        self.only = only
+        self.sender = sender
+        self.snapshot = snapshot
+        self.failed_checks: set[str] = set()
+        self.completed: set[str] = set()  # nodeids whose body ran to its last line
+        self.outcomes: dict[str, tuple[str, str, str]] = {}  # nodeid -> (status, message, details)
+
+    # -- collection: the catalog decides what runs, how often, how long ---------------------------
+    def _check_of(self, name: str) -> Check | None:
+        try:
+            return self.exercise.check(name)
+        except KeyError:
+            return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        check = self._check_of(metafunc.function.__name__)
+        if check is not None and check.runs > 1:
+            metafunc.definition.add_marker(pytest.mark.repeat(check.runs))
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        order = {check.test: i for i, check in enumerate(self.exercise.checks)}
+        keep = []
+        for item in items:
+            name = getattr(item, "originalname", item.name)
+            check = self._check_of(name)
+            if check is None or check.test not in self.only:
+                continue
+            item.add_marker(pytest.mark.timeout(check.timeout))
+            self._wrap(item)
+            keep.append(item)
+        keep.sort(key=lambda item: order[getattr(item, "originalname", item.name)])
+        items[:] = keep
+
+    def _wrap(self, item: pytest.Item) -> None:
+        """Replace the test function by one that records that the body really finished."""
+        original: Callable[..., Any] = item.obj  # type: ignore[attr-defined]
+        nodeid = item.nodeid
+        completed = self.completed
+
+        @functools.wraps(original)
+        def body(*args: Any, **kwargs: Any) -> Any:
+            try:
+                result = original(*args, **kwargs)
+            except (SystemExit, KeyboardInterrupt) as exc:
+                kind = type(exc).__name__
+                raise SubmissionAborted(
+                    f"the submission raised {kind} during the test: "
+                    f"exercise code must not exit the program or simulate Ctrl-C"
+                ) from None
+            completed.add(nodeid)
+            return result
+
+        item.obj = body  # type: ignore[attr-defined]
+
+    # -- timeouts: pytest-timeout's marker and hooks, our own handler -----------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_timeout_set_timer(self, item: pytest.Item, settings: Any) -> bool:
+        timeout = float(settings.timeout)
+
+        def on_alarm(signum: int, frame: Any) -> None:
+            details = stacks.format_all_stacks(frame)
+            raise GradingTimeout(details)
+
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        faulthandler.dump_traceback_later(timeout + BACKSTOP_GRACE, exit=True, file=sys.stderr)
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_timeout_cancel_timer(self, item: pytest.Item) -> bool:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        faulthandler.cancel_dump_traceback_later()
+        return True
+
+    # -- running -------------------------------------------------------------------------------
+    def _name(self, item: pytest.Item) -> str:
+        return getattr(item, "originalname", item.name)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        name = self._name(item)
+        if name in self.failed_checks:
+            pytest.skip("this check already failed; its other repetitions are not needed")
+        callspec = getattr(item, "callspec", None)
+        run = callspec.params.get("__pytest_repeat_step_number", 0) if callspec else 0
+        self.sender.send("start", check=name, run=run + 1)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome = yield
+        report = outcome.get_result()
+        if report.skipped and call.when == "setup":
+            self.outcomes[item.nodeid] = ("skipped", "", "")
+            return
+        if call.excinfo is not None and item.nodeid not in self.outcomes:
+            self.outcomes[item.nodeid] = describe_failure(call.excinfo, call.when)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
+        status, message, details = self.outcomes.pop(nodeid, ("", "", ""))
+        if status == "skipped":
+            return
+        if not status:
+            if nodeid in self.completed:
+                status = "passed"
+            else:
+                status, message = "error", "the test did not run to its end (was pytest patched?)"
+        tampering = self.snapshot.changes()
+        if tampering:
+            self.sender.send("tampered", message=tampering)
+            status, message = "error", tampering
+        name = nodeid.split("::")[-1].split("[")[0]
+        if status != "passed":
+            self.failed_checks.add(name)
+        self.sender.send("end", check=name, status=status, message=message, details=details)
+
+
+def describe_failure(excinfo: pytest.ExceptionInfo[BaseException], when: str) -> tuple[str, str, str]:
+    """(status, message, details) for a failed run, in a student's words."""
+    exc = excinfo.value
+    if isinstance(exc, GradingTimeout):
+        return "timeout", "", str(exc)
+    if isinstance(exc, AssertionError) or excinfo.typename == "Failed":
+        text = str(exc)
+        # pytest's assertion rewriting appends "\nassert <expression>": keep the author's message
+        message = text.split("\nassert ", 1)[0].strip() if "\nassert " in text else text.strip()
+        if not message or message.startswith("assert "):
+            message = f"a check failed: {text.splitlines()[0] if text else 'assertion'}"
+        return "failed", message, ""
+    if isinstance(exc, SubmissionAborted):
+        return "error", str(exc), ""
+    where = stacks.student_location(excinfo.tb)
+    if isinstance(exc, NotImplementedError):
+        message = "not implemented yet: the code still raises NotImplementedError"
+    else:
+        message = f"{type(exc).__name__}: {exc}".strip()
+    if where:
+        message += f" (at {where})"
+    return ("failed" if when == "call" else "error"), message, ""

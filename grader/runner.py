@@ -1,0 +1,368 @@
+"""Grade one exercise in an isolated child process and turn its events into results.
+
+The parent owns every decision: it starts ``grader.child`` in a new session and a fresh temporary
+directory, reads events from the channel, enforces the time of every run and of the whole
+exercise, and ends the child's whole session afterwards. When the child dies or hangs in the middle
+of a check, that check gets ``error`` or ``timeout`` and a new child goes on with the checks not yet
+done: one bad method costs only its own points.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import selectors
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import limits
+from grader.catalog import Check, Exercise
+from grader.channel import Receiver
+from grader.plugin import BACKSTOP_GRACE
+from grader.report import ExerciseResult, ExerciseStatus, Status, TestResult
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
+SUITES = Path(__file__).resolve().parent / "suites"
+
+START_GRACE = 30.0  # child start-up, pytest collection and the submission's import
+KILL_GRACE = 2.0  # after the child's own backstop, the parent kills
+EXERCISE_BUDGET = 150.0  # wall-clock seconds for one exercise, whatever the submission does
+POLL_INTERVAL = 0.2  # how often the parent looks whether the child has exited
+EXIT_DRAIN = 1.0  # after the child exits, read what is left in the pipes for this long at most
+
+ProgressCallback = Callable[[str, str, int, int], None]  # exercise, check title, run, runs
+
+
+@dataclass
+class CheckState:
+    """What the parent has seen of one check so far."""
+
+    check: Check
+    runs: int = 0
+    failed_runs: int = 0
+    status: Status = Status.PASSED
+    message: str = ""
+    details: str = ""
+    finished: bool = False
+
+    def fail(self, status: Status, message: str, details: str = "") -> None:
+        if self.failed_runs == 0:
+            self.status, self.message, self.details = status, message, details
+        self.failed_runs += 1
+        self.finished = True
+
+
+@dataclass
+class ChildOutcome:
+    """How one child process ended."""
+
+    kind: str  # done | import_error | tampered | died | hung | budget
+    message: str = ""
+    current: CheckState | None = None
+    stderr_tail: str = ""
+    returncode: int | None = None
+
+
+@dataclass
+class _Tail:
+    """Keep at most *limit* bytes of a stream: its end, where crash dumps are."""
+
+    limit: int
+    data: bytearray = field(default_factory=bytearray)
+    total: int = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        self.data += chunk
+        if len(self.data) > self.limit:
+            del self.data[: len(self.data) - self.limit]
+
+    def text(self) -> str:
+        return self.data.decode("utf-8", "replace")
+
+
+def suite_files(exercise: Exercise, hidden_dir: Path | None = None) -> list[Path]:
+    """The exercise's visible suite and, when available, its hidden suite."""
+    files = [SUITES / "visible" / f"test_{exercise.name}.py"]
+    hidden = (hidden_dir or SUITES / "hidden") / f"test_{exercise.name}.py"
+    if hidden.is_file():
+        files.append(hidden)
+    return [f for f in files if f.is_file()]
+
+
+def gradable_checks(exercise: Exercise, files: Sequence[Path]) -> list[Check]:
+    """The checks whose suite file is present (the student edition has no hidden suite)."""
+    has_hidden = any(f.parent.name != "visible" for f in files)
+    return [c for c in exercise.checks if has_hidden or not c.hidden]
+
+
+def grade_exercise(
+    exercise: Exercise,
+    target: Path,
+    *,
+    seed: int,
+    hidden_dir: Path | None = None,
+    progress: ProgressCallback | None = None,
+    budget: float = EXERCISE_BUDGET,
+) -> ExerciseResult:
+    """Run every check of *exercise* against the submission in *target*."""
+    started = time.monotonic()
+    files = suite_files(exercise, hidden_dir)
+    checks = gradable_checks(exercise, files)
+    states = {c.test: CheckState(c) for c in checks}
+    deadline = started + budget
+    exercise_status, exercise_message = ExerciseStatus.GRADED, ""
+    for _attempt in range(len(checks) + 1):
+        remaining = [s for s in states.values() if not s.finished]
+        if not remaining:
+            break
+        outcome = _run_child(exercise, target, seed, files, remaining, deadline, progress)
+        if outcome.kind == "import_error":
+            exercise_status, exercise_message = ExerciseStatus.IMPORT_ERROR, outcome.message
+            for state in remaining:
+                state.fail(Status.ERROR, outcome.message)
+            break
+        if outcome.kind == "tampered":
+            exercise_message = outcome.message
+            for state in states.values():
+                state.status, state.message, state.finished = Status.ERROR, outcome.message, True
+                state.failed_runs = max(state.failed_runs, 1)
+            break
+        if outcome.kind == "budget":
+            exercise_status = ExerciseStatus.TIMED_OUT
+            exercise_message = (
+                f"grading {exercise.filename} took longer than its budget of {budget:g} s: "
+                "the code is far too slow, or it hangs"
+            )
+            for state in remaining:
+                if not state.finished:
+                    state.fail(Status.TIMEOUT, exercise_message)
+            break
+        if outcome.kind in ("died", "hung"):
+            _blame(outcome, remaining)
+            continue
+        # done: anything not reported never ran (a test missing from the suite, say)
+        for state in remaining:
+            if not state.finished and state.runs < state.check.runs:
+                state.fail(Status.ERROR, "this check did not run: the grading suite may be incomplete")
+            state.finished = True
+    return _result(exercise, states, exercise_status, exercise_message, time.monotonic() - started)
+
+
+def _blame(outcome: ChildOutcome, remaining: list[CheckState]) -> None:
+    """Charge a child's crash or hang to the check it was running (or to all, at import)."""
+    state = outcome.current
+    if state is None:  # died before any check started: during the import
+        message = (
+            "the grading process ended while importing the module "
+            f"(exit status {outcome.returncode}): does it call os._exit() or crash at import time?"
+        )
+        for each in remaining:
+            each.fail(Status.ERROR, message)
+        return
+    if outcome.kind == "hung" or "Timeout (" in outcome.stderr_tail:
+        details = _faulthandler_dump(outcome.stderr_tail)
+        state.fail(
+            Status.TIMEOUT,
+            f"did not finish within {state.check.timeout:g} s, and did not even respond to the "
+            "timeout (signals blocked or replaced?): a deadlock or an endless loop",
+            details,
+        )
+    else:
+        code = outcome.returncode
+        how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with status {code}"
+        state.fail(
+            Status.ERROR,
+            f"the grading process {how} during this test: does the code call os._exit() or "
+            "sys.exit() from a thread, or use more memory or CPU than allowed?",
+            outcome.stderr_tail[-2000:],
+        )
+
+
+def _faulthandler_dump(stderr: str) -> str:
+    start = stderr.rfind("Timeout (")
+    return stderr[start:][:6000] if start >= 0 else ""
+
+
+def _result(
+    exercise: Exercise,
+    states: dict[str, CheckState],
+    status: ExerciseStatus,
+    message: str,
+    duration: float,
+) -> ExerciseResult:
+    tests = []
+    for state in states.values():
+        check = state.check
+        passed = state.failed_runs == 0 and state.runs >= check.runs
+        tests.append(
+            TestResult(
+                name=check.title,
+                id=check.test,
+                status=Status.PASSED if passed else state.status,
+                score=check.points if passed else 0,
+                max_score=check.points,
+                runs=state.runs,
+                failed_runs=state.failed_runs,
+                message="" if passed else state.message or "failed",
+                hidden=check.hidden,
+                details="" if passed else state.details,
+            )
+        )
+    score = sum(t.score for t in tests)
+    max_score = sum(t.max_score for t in tests)
+    return ExerciseResult(exercise.name, exercise.title, score, max_score, tests, status, message, duration)
+
+
+def _child_env(target: Path, workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "GRADER_", "COV_"))}
+    tmp = workdir / "tmp"
+    tmp.mkdir()
+    env.update(
+        PYTHONPATH=str(KIT_ROOT),
+        GRADER_TARGET=str(target),
+        TMPDIR=str(tmp),
+        PYTHONDONTWRITEBYTECODE="1",  # leave no __pycache__ in the student's folder
+        PYTHONUNBUFFERED="1",
+        PYTHONFAULTHANDLER="1",
+    )
+    return env
+
+
+def _run_child(
+    exercise: Exercise,
+    target: Path,
+    seed: int,
+    files: Sequence[Path],
+    remaining: Sequence[CheckState],
+    deadline: float,
+    progress: ProgressCallback | None,
+) -> ChildOutcome:
+    """Start one child for the *remaining* checks and follow it until it ends or must be ended."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"grader-{exercise.name}-"))
+    read_fd, write_fd = os.pipe()
+    nonce = secrets.token_hex(16)
+    cmd = [
+        sys.executable, "-m", "grader.child",
+        "--exercise", exercise.name,
+        "--target", str(target),
+        "--fd", str(write_fd),
+        "--seed", str(seed),
+        "--only", ",".join(s.check.test for s in remaining),
+        *[arg for f in files for arg in ("--suite", str(f))],
+    ]
+    proc = None
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(write_fd,),
+            cwd=workdir,
+            env=_child_env(target, workdir),
+            start_new_session=True,
+        )
+        os.close(write_fd)
+        write_fd = -1
+        assert proc.stdin is not None
+        proc.stdin.write(nonce.encode() + b"\n")
+        proc.stdin.close()
+        return _follow(proc, read_fd, Receiver(nonce), remaining, deadline, exercise.name, progress)
+    finally:
+        if proc is not None:
+            limits.kill_session(proc.pid)
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+            proc.wait()
+        if write_fd >= 0:
+            os.close(write_fd)
+        os.close(read_fd)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _follow(
+    proc: subprocess.Popen[bytes],
+    read_fd: int,
+    receiver: Receiver,
+    remaining: Sequence[CheckState],
+    deadline: float,
+    exercise_name: str,
+    progress: ProgressCallback | None,
+) -> ChildOutcome:
+    """The event loop of one child: read events and output, enforce deadlines."""
+    by_name = {s.check.test: s for s in remaining}
+    stdout, stderr = _Tail(limits.Limits().output_bytes), _Tail(limits.Limits().output_bytes)
+    selector = selectors.DefaultSelector()
+    assert proc.stdout is not None and proc.stderr is not None
+    selector.register(read_fd, selectors.EVENT_READ, "events")
+    selector.register(proc.stdout, selectors.EVENT_READ, stdout)
+    selector.register(proc.stderr, selectors.EVENT_READ, stderr)
+    current: CheckState | None = None
+    run_deadline = time.monotonic() + START_GRACE
+    outcome: ChildOutcome | None = None
+    exited_at: float | None = None
+    while selector.get_map() and outcome is None:
+        now = time.monotonic()
+        if now > deadline:
+            return ChildOutcome("budget", current=current)
+        if now > run_deadline:
+            return ChildOutcome("hung", current=current, stderr_tail=stderr.text())
+        if exited_at is None and proc.poll() is not None:
+            exited_at = now
+        if exited_at is not None and now - exited_at > EXIT_DRAIN:
+            break  # a process it left behind still holds the pipes open; the session is killed next
+        for key, _ in selector.select(timeout=min(POLL_INTERVAL, deadline - now, run_deadline - now)):
+            fd = key.fd
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                selector.unregister(key.fileobj)
+                continue
+            if key.data != "events":
+                key.data.add(chunk)
+                continue
+            for event in receiver.feed(chunk):
+                kind = event.get("ev")
+                state = by_name.get(str(event.get("check", "")))
+                if kind == "start" and state is not None:
+                    current = state
+                    state.runs += 1
+                    run_deadline = time.monotonic() + state.check.timeout + BACKSTOP_GRACE + KILL_GRACE
+                    if progress:
+                        progress(exercise_name, state.check.title, state.runs, state.check.runs)
+                elif kind == "end" and state is not None and state is current:
+                    _record_end(state, event)
+                    current = None
+                    run_deadline = time.monotonic() + START_GRACE
+                elif kind in ("import_error", "tampered"):
+                    outcome = ChildOutcome(kind, message=str(event.get("message", "")))
+                elif kind == "done" and outcome is None:
+                    outcome = ChildOutcome("done")
+    if outcome is not None and (outcome.kind != "done" or current is None):
+        return outcome
+    limits.kill_session(proc.pid)
+    returncode = proc.wait()
+    return ChildOutcome("died", current=current, stderr_tail=stderr.text(), returncode=returncode)
+
+
+def _record_end(state: CheckState, event: dict[str, object]) -> None:
+    status = str(event.get("status"))
+    if status == Status.PASSED.value:
+        if state.runs >= state.check.runs:
+            state.finished = True
+        return
+    message = str(event.get("message") or "")
+    if status == Status.TIMEOUT.value and not message:
+        message = (
+            f"did not finish within {state.check.timeout:g} s: a deadlock, a wait that is never "
+            "woken up, or an endless loop (the stuck threads are shown below)"
+        )
+    kind = Status(status) if status in {s.value for s in Status} else Status.ERROR
+    state.fail(kind, message, str(event.get("details") or ""))

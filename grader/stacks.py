@@ -1,0 +1,81 @@
+"""Thread stacks for a test that hung, trimmed to what helps a student.
+
+A raw dump of every thread of a pytest process is mostly pytest, pluggy and the grader. A student
+needs: which threads were stuck, on which of *their* lines, and in which blocking call. So each
+thread shows its frames in the submission's files plus the one call they were blocked in (the
+innermost frame), and threads that run the student's code come first.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import traceback
+from types import FrameType
+
+from grader.preempt import is_submission_file
+
+MAX_THREADS = 12
+MAX_FRAMES = 8
+
+
+def _thread_names() -> dict[int, str]:
+    return {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
+
+
+def _describe(frame: FrameType) -> tuple[bool, list[str]]:
+    """(has student frames, formatted lines) for one thread's stack."""
+    summary = traceback.extract_stack(frame)
+    student = [entry for entry in summary if is_submission_file(entry.filename)]
+    innermost = summary[-1] if summary else None
+    shown = student[-MAX_FRAMES:]
+    if innermost is not None and innermost not in shown:
+        shown.append(innermost)
+    lines = []
+    for entry in shown:
+        where = f"{_short(entry.filename)}:{entry.lineno} in {entry.name}"
+        code = f"    {entry.line.strip()}" if entry.line else ""
+        lines.append(f"    {where}{code}")
+    return bool(student), lines
+
+
+def _short(filename: str) -> str:
+    """The file's name for submission files, a shortened path for the rest."""
+    if is_submission_file(filename):
+        return filename.rsplit("/", 1)[-1]
+    parts = filename.replace("\\", "/").split("/")
+    return "/".join(parts[-2:])
+
+
+def format_all_stacks(interrupted: FrameType | None = None) -> str:
+    """Every thread's trimmed stack, student threads first.
+
+    *interrupted* is the frame a signal handler received: for the calling thread it replaces the
+    current frame, so the handler's own frames do not show.
+    """
+    names = _thread_names()
+    blocks: list[tuple[bool, str]] = []
+    me = threading.get_ident()
+    for ident, frame in sys._current_frames().items():
+        if ident == me and interrupted is not None:
+            frame = interrupted
+        is_student, lines = _describe(frame)
+        if not lines:
+            continue
+        name = names.get(ident, f"thread {ident}")
+        blocks.append((is_student, f"  {name}:\n" + "\n".join(lines)))
+    blocks.sort(key=lambda block: not block[0])  # stable: student threads first
+    shown = [text for _, text in blocks[:MAX_THREADS]]
+    if len(blocks) > MAX_THREADS:
+        shown.append(f"  ... and {len(blocks) - MAX_THREADS} more threads")
+    return "\n".join(shown)
+
+
+def student_location(tb: object) -> str:
+    """'file.py:12 (code)' of the innermost submission frame of a traceback, or ''."""
+    entries = traceback.extract_tb(tb)  # type: ignore[arg-type]
+    for entry in reversed(entries):
+        if is_submission_file(entry.filename):
+            code = f": {entry.line.strip()}" if entry.line else ""
+            return f"{_short(entry.filename)}:{entry.lineno}{code}"
+    return ""

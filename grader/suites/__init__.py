@@ -1,0 +1,1 @@
+"""The grading suites: visible functional checks and hidden stress checks, one file per exercise."""
