@@ -141,3 +141,23 @@ def get(name: str) -> Exercise:
 
 def max_score() -> float:
     return sum(exercise.max_score for exercise in EXERCISES)
+
+
+def markdown_table() -> str:
+    """The README's exercise table, generated from this catalog (tests keep README in sync)."""
+    rows = [
+        "| # | exercise | module | points | checks (visible + hidden) |",
+        "|---|----------|--------|--------|---------------------------|",
+    ]
+    for number, exercise in enumerate(EXERCISES, 1):
+        visible = sum(1 for c in exercise.checks if not c.hidden)
+        hidden = len(exercise.checks) - visible
+        rows.append(
+            f"| {number} | {exercise.title} | `{exercise.filename}` | {exercise.max_score:g} "
+            f"| {visible} + {hidden} |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

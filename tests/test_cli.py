@@ -1,0 +1,49 @@
+"""The command line: clear one-line errors when it cannot grade, exit 0 whenever it graded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.kit import ROOT, SOLUTIONS
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--target", "no/such/folder"], "no such folder: no/such/folder"),
+        (["--target", str(SOLUTIONS), "--exercise", "countr"], "unknown exercise 'countr'"),
+        (["--seed", "abc"], "invalid int value"),
+        (["--no-such-option"], "unrecognized arguments"),
+    ],
+    ids=["missing-folder", "unknown-exercise", "bad-seed", "bad-option"],
+)
+def test_cli_refuses_what_it_cannot_grade_with_one_clear_line(args: list[str], expected: str) -> None:
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert expected in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_help_lists_the_options_of_spec() -> None:
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    for option in ("--target", "--json", "--exercise", "--seed"):
+        assert option in proc.stdout
+
+
+def test_a_file_instead_of_a_folder_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "counter.py"
+    file.write_text("")
+    proc = run_cli("--target", str(file))
+    assert proc.returncode == 2
+    assert "no such folder" in proc.stderr

@@ -1,0 +1,65 @@
+"""End to end: the reference solutions earn every point, the untouched stubs earn none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader import catalog
+from grader.report import validate
+from tests.kit import EXERCISES, SOLUTIONS, Graded, grade
+
+
+@pytest.fixture(scope="module")
+def solutions_graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
+    return grade(SOLUTIONS, tmp_path_factory.mktemp("solutions"))
+
+
+@pytest.fixture(scope="module")
+def stubs_graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
+    return grade(EXERCISES, tmp_path_factory.mktemp("stubs"))
+
+
+def test_solutions_score_full_marks(solutions_graded: Graded) -> None:
+    assert solutions_graded.returncode == 0, solutions_graded.stderr[-3000:]
+    report = solutions_graded.report
+    assert report is not None
+    lost = {e["name"]: solutions_graded.lost(e["name"]) for e in report["exercises"]}
+    assert report["score"] == report["max_score"] == catalog.max_score(), lost
+
+
+def test_report_follows_spec_section_6(solutions_graded: Graded) -> None:
+    report = solutions_graded.report
+    assert report is not None
+    assert validate(report) == []
+    assert [e["name"] for e in report["exercises"]] == [e.name for e in catalog.EXERCISES]
+    for exercise in report["exercises"]:
+        stress = [t for t in exercise["tests"] if t["runs"] > 1]
+        assert stress, f"{exercise['name']}: no repeated stress test in the report"
+
+
+def test_untouched_stubs_score_zero_and_grading_still_exits_0(stubs_graded: Graded) -> None:
+    assert stubs_graded.returncode == 0, stubs_graded.stderr[-3000:]
+    report = stubs_graded.report
+    assert report is not None and validate(report) == []
+    assert report["score"] == 0
+    for exercise in report["exercises"]:
+        for test in exercise["tests"]:
+            assert test["status"] != "passed"
+            assert test["message"], f"{exercise['name']}/{test['name']} lost points without a message"
+
+
+def test_table_shows_every_exercise_and_the_total(stubs_graded: Graded) -> None:
+    for exercise in catalog.EXERCISES:
+        assert exercise.name in stubs_graded.stdout
+    assert "TOTAL" in stubs_graded.stdout
+    assert "not implemented yet" in stubs_graded.stdout
+
+
+def test_one_exercise_can_be_graded_alone(tmp_path: Path) -> None:
+    graded = grade(SOLUTIONS, tmp_path, "--exercise", "counter", "--seed", "7")
+    assert graded.report is not None
+    assert [e["name"] for e in graded.report["exercises"]] == ["counter"]
+    assert graded.report["seed"] == 7
+    assert "--seed 7" in graded.stdout

@@ -1,0 +1,77 @@
+"""The forced-preemption harness: it exposes an unlocked read-modify-write, spares correct code,
+traces only the submission's frames, and cleans up after itself."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader import preempt
+from grader.testing import run_threads
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+THREADS, CALLS = 8, 500
+
+
+@pytest.fixture
+def racy() -> Iterator[object]:
+    preempt.configure(target=FIXTURES, seed=12345)
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        import racy_counter
+
+        yield racy_counter
+    finally:
+        sys.path.remove(str(FIXTURES))
+        preempt.configure(target=Path("/nonexistent-grader-target"), seed=0)
+
+
+def hammer(counter: object) -> list[int]:
+    """THREADS threads x CALLS increments, started together; all returned values."""
+    results = run_threads(THREADS, lambda i: [counter.increment() for _ in range(CALLS)])  # type: ignore[attr-defined]
+    return [value for chunk in results for value in chunk]
+
+
+def test_unlocked_increment_loses_updates_under_forced_preemption(racy: object) -> None:
+    for _ in range(5):
+        counter = racy.Unlocked()  # type: ignore[attr-defined]
+        with preempt.preempted():
+            hammer(counter)
+        assert counter.value < THREADS * CALLS, "the harness failed to expose a lost update"
+
+
+def test_locked_increment_never_loses_an_update_under_forced_preemption(racy: object) -> None:
+    for _ in range(5):
+        counter = racy.Locked()  # type: ignore[attr-defined]
+        with preempt.preempted():
+            values = hammer(counter)
+        assert counter.value == THREADS * CALLS
+        assert sorted(values) == list(range(1, THREADS * CALLS + 1))
+
+
+def test_switches_are_forced_only_inside_submission_frames(racy: object) -> None:
+    def not_submission_code() -> int:
+        total = 0
+        for i in range(20000):
+            total += i
+        return total
+
+    before = preempt.forced_switches()
+    with preempt.preempted(probability=1.0):
+        not_submission_code()
+    assert preempt.forced_switches() == before
+    with preempt.preempted(probability=1.0):
+        racy.Unlocked().increment()  # type: ignore[attr-defined]
+    assert preempt.forced_switches() > before
+
+
+def test_trace_functions_are_restored_after_the_block(racy: object) -> None:
+    previous = sys.gettrace()
+    with preempt.preempted():
+        assert sys.gettrace() is not None
+    assert sys.gettrace() is previous
+    assert threading._trace_hook is None  # type: ignore[attr-defined]
