@@ -27,6 +27,14 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+@nox.session(python=["3.10", "3.11", "3.12", "3.13"], default=False)
+def compat(session: nox.Session) -> None:
+    """Grade solutions/ and the stubs on every supported Python (SPEC: same behaviour on each)."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
+    session.install("-e", ".")
+    session.run("pytest", "tests/test_grading.py", *session.posargs)
+
+
 @nox.session(default=False)
 def power(session: nox.Session) -> None:
     """Measure how often each mutant is caught and that solutions never fail (slow; for maintainers)."""
