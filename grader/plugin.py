@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import faulthandler
 import functools
+import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -48,6 +50,7 @@ class GraderPlugin:
         self.failed_checks: set[str] = set()
         self.completed: set[str] = set()  # nodeids whose body ran to its last line
         self.outcomes: dict[str, tuple[str, str, str]] = {}  # nodeid -> (status, message, details)
+        self.baseline_threads = {id(t) for t in threading.enumerate()}
 
     # -- collection: the catalog decides what runs, how often, how long ---------------------------
     def _check_of(self, name: str) -> Check | None:
@@ -157,6 +160,15 @@ class GraderPlugin:
         if status != "passed":
             self.failed_checks.add(name)
         self.sender.send("end", check=name, status=status, message=message, details=details)
+        if status != "passed" and self._threads_left_running():
+            # Threads of the failed run are still busy (blocked, or looping): they would disturb
+            # the next checks. End this child; the parent starts a fresh one for the rest.
+            self.sender.send("restart")
+            sys.stdout.flush()
+            os._exit(0)
+
+    def _threads_left_running(self) -> bool:
+        return any(t.is_alive() and id(t) not in self.baseline_threads for t in threading.enumerate())
 
 
 def describe_failure(excinfo: pytest.ExceptionInfo[BaseException], when: str) -> tuple[str, str, str]:

@@ -62,7 +62,7 @@ class CheckState:
 class ChildOutcome:
     """How one child process ended."""
 
-    kind: str  # done | import_error | tampered | died | hung | budget
+    kind: str  # done | restart | import_error | tampered | died | hung | budget
     message: str = ""
     current: CheckState | None = None
     stderr_tail: str = ""
@@ -145,7 +145,9 @@ def grade_exercise(
                     state.fail(Status.TIMEOUT, exercise_message)
             break
         if outcome.kind in ("died", "hung"):
-            _blame(outcome, remaining)
+            _blame(outcome, remaining, target)
+            continue
+        if outcome.kind == "restart":
             continue
         # done: anything not reported never ran (a test missing from the suite, say)
         for state in remaining:
@@ -155,7 +157,7 @@ def grade_exercise(
     return _result(exercise, states, exercise_status, exercise_message, time.monotonic() - started)
 
 
-def _blame(outcome: ChildOutcome, remaining: list[CheckState]) -> None:
+def _blame(outcome: ChildOutcome, remaining: list[CheckState], target: Path) -> None:
     """Charge a child's crash or hang to the check it was running (or to all, at import)."""
     state = outcome.current
     if state is None:  # died before any check started: during the import
@@ -167,7 +169,7 @@ def _blame(outcome: ChildOutcome, remaining: list[CheckState]) -> None:
             each.fail(Status.ERROR, message)
         return
     if outcome.kind == "hung" or "Timeout (" in outcome.stderr_tail:
-        details = _faulthandler_dump(outcome.stderr_tail)
+        details = _faulthandler_dump(outcome.stderr_tail, target)
         state.fail(
             Status.TIMEOUT,
             f"did not finish within {state.check.timeout:g} s, and did not even respond to the "
@@ -185,9 +187,28 @@ def _blame(outcome: ChildOutcome, remaining: list[CheckState]) -> None:
         )
 
 
-def _faulthandler_dump(stderr: str) -> str:
+def _faulthandler_dump(stderr: str, target: Path) -> str:
+    """faulthandler's dump of the hung child, trimmed to the submission's frames.
+
+    Each thread keeps its header, its innermost frame (the call it is blocked in) and the frames
+    of files in the submission folder; pytest's and the grader's frames are dropped.
+    """
     start = stderr.rfind("Timeout (")
-    return stderr[start:][:6000] if start >= 0 else ""
+    if start < 0:
+        return ""
+    prefix = f'File "{target}{os.sep}'
+    kept: list[str] = []
+    for block in stderr[start:].split("\n\n"):
+        lines = [line for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        frames = [line for line in lines[1:] if line.strip().startswith("File ")]
+        student = [line for line in frames if prefix in line]
+        if not student:
+            continue
+        shown = [frames[0]] + [line for line in student if line != frames[0]]
+        kept.append("\n".join([lines[0], *shown]))
+    return "\n".join(kept[:12])[:6000]
 
 
 def _result(
@@ -341,6 +362,8 @@ def _follow(
                     _record_end(state, event)
                     current = None
                     run_deadline = time.monotonic() + START_GRACE
+                elif kind == "restart" and outcome is None:
+                    outcome = ChildOutcome("restart")
                 elif kind in ("import_error", "tampered"):
                     outcome = ChildOutcome(kind, message=str(event.get("message", "")))
                 elif kind == "done" and outcome is None:

@@ -54,7 +54,8 @@ def format_all_stacks(interrupted: FrameType | None = None) -> str:
     current frame, so the handler's own frames do not show.
     """
     names = _thread_names()
-    blocks: list[tuple[bool, str]] = []
+    groups: dict[tuple[str, ...], list[str]] = {}  # identical stacks are shown once
+    student: dict[tuple[str, ...], bool] = {}
     me = threading.get_ident()
     for ident, frame in sys._current_frames().items():
         if ident == me and interrupted is not None:
@@ -62,12 +63,17 @@ def format_all_stacks(interrupted: FrameType | None = None) -> str:
         is_student, lines = _describe(frame)
         if not lines:
             continue
-        name = names.get(ident, f"thread {ident}")
-        blocks.append((is_student, f"  {name}:\n" + "\n".join(lines)))
-    blocks.sort(key=lambda block: not block[0])  # stable: student threads first
-    shown = [text for _, text in blocks[:MAX_THREADS]]
-    if len(blocks) > MAX_THREADS:
-        shown.append(f"  ... and {len(blocks) - MAX_THREADS} more threads")
+        key = tuple(lines)
+        groups.setdefault(key, []).append(names.get(ident, f"thread {ident}"))
+        student[key] = is_student
+    ordered = sorted(groups, key=lambda key: not student[key])  # stable: student threads first
+    shown = []
+    for key in ordered[:MAX_THREADS]:
+        who = groups[key]
+        label = who[0] if len(who) == 1 else f"{len(who)} threads ({', '.join(who[:3])}{', ...' * (len(who) > 3)})"
+        shown.append(f"  {label}:\n" + "\n".join(key))
+    if len(ordered) > MAX_THREADS:
+        shown.append(f"  ... and {len(ordered) - MAX_THREADS} more threads")
     return "\n".join(shown)
 
 
