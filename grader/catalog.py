@@ -76,7 +76,19 @@ COUNTER = Exercise(
         "Hold one threading.Lock around every read-modify-write, including the check in\n"
         "add_if_below and the read-and-zero in reset; validate arguments before touching state."
     ),
-    checks=(),  # filled by the counter suite's author
+    checks=(
+        Check("test_counts_up_and_down_and_resets", "counts up and down, reset returns the old value", 3),
+        Check("test_add_if_below_adds_only_within_the_limit", "add_if_below adds only within the limit", 2),
+        Check("test_bad_amounts_are_refused_and_change_nothing", "bad amounts are refused, nothing changes", 3),
+        Check("test_increments_are_never_lost", "no lost updates, distinct return values under stress",
+              4, hidden=True, runs=15),
+        Check("test_mixed_increments_and_decrements_keep_the_balance",
+              "increments and decrements together lose nothing", 3, hidden=True, runs=15),
+        Check("test_add_if_below_never_passes_the_limit", "add_if_below never passes the limit under stress",
+              3, hidden=True, runs=15),
+        Check("test_concurrent_resets_account_for_every_increment",
+              "concurrent resets account for every increment", 2, hidden=True, runs=15),
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------

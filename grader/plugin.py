@@ -187,7 +187,9 @@ def describe_failure(excinfo: pytest.ExceptionInfo[BaseException], when: str) ->
         return "error", str(exc), ""
     where = stacks.student_location(excinfo.tb)
     if isinstance(exc, NotImplementedError):
-        message = "not implemented yet: the code still raises NotImplementedError"
+        what = str(exc) or "this part"
+        where = where.split(":", 2)[0] + ":" + where.split(":", 2)[1] if where.count(":") >= 2 else where
+        message = f"not implemented yet: {what} still raises NotImplementedError"
     else:
         message = f"{type(exc).__name__}: {exc}".strip()
     if where:
