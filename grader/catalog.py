@@ -102,7 +102,22 @@ SEMAPHORE_POOL = Exercise(
         "resources and the set of leased ones. Give the permit back on every failure path\n"
         "(timeout, factory error) and refuse releases of objects that are not leased."
     ),
-    checks=(),  # filled by the semaphore_pool suite's author
+    checks=(
+        Check("test_resources_are_made_lazily_and_reused", "resources are made lazily and reused", 2),
+        Check("test_size_below_one_is_refused", "size below 1 is refused", 1),
+        Check("test_acquire_times_out_with_timeout_error", "acquire(timeout) raises TimeoutError", 2),
+        Check("test_release_of_a_stranger_or_twice_is_refused", "release of a stranger or twice is refused", 2),
+        Check("test_lease_releases_also_when_the_body_raises", "lease() releases also when the body raises", 1),
+        Check("test_a_failing_factory_costs_the_pool_nothing", "a failing factory costs the pool nothing", 1),
+        Check("test_never_more_than_size_leased_and_no_resource_shared",
+              "never more than size leased, no resource shared, under stress", 4, hidden=True, runs=15),
+        Check("test_leases_under_stress_keep_every_invariant", "lease() under stress keeps every invariant",
+              3, hidden=True, runs=10),
+        Check("test_timeouts_and_factory_failures_cost_the_pool_nothing",
+              "timeouts and factory failures under stress lose no slot", 2, hidden=True, runs=10),
+        Check("test_double_releases_are_refused_and_never_grow_the_pool",
+              "double releases under stress are refused", 2, hidden=True, runs=10),
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -136,3 +136,27 @@ def threads_left_behind(before: Sequence[threading.Thread], grace: float = 1.0) 
     for thread in left:
         thread.join(max(0.0, deadline - time.monotonic()))
     return [t.name for t in alive_threads_except(before)]
+
+
+def call_within(fn: Callable[[], R], what: str, timeout: float = SHORT_TIMEOUT) -> R:
+    """Return fn(), run in a daemon thread; fail clearly if it has not returned within *timeout*.
+
+    For calls that must not block (or must stop blocking): a student's hang costs this check,
+    with a message naming the call, instead of the whole run's timeout.
+    """
+    box: dict[str, object] = {}
+
+    def body() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=body, daemon=True, name=f"grader-call-{what[:20]}")
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        pytest.fail(f"{what} did not return within {timeout:g} s: it blocks when it should not")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box.get("value")  # type: ignore[return-value]
