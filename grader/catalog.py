@@ -24,7 +24,9 @@ class Check:
     points: float
     hidden: bool = False  # hidden stress tests live in grader/suites/hidden/, visible in visible/
     runs: int = 1  # repetitions (pytest-repeat); all must pass for the points
-    timeout: float = 10.0  # seconds per repetition before the test is reported as a timeout
+    # Seconds per repetition before the test is reported as a timeout: the backstop. Suites detect
+    # hangs themselves sooner (grader.testing's LONG_TIMEOUT) and say which call hung.
+    timeout: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,23 @@ PRODUCER_CONSUMER_THREADS = Exercise(
         "`while` loop, and wake everyone (notify_all) on close(). Stop consumers with close() or one\n"
         "sentinel per consumer, and join every thread, also when something raised."
     ),
-    checks=(),  # filled by the producer_consumer_threads suite's author
+    checks=(
+        Check("test_buffer_is_a_fifo_with_capacity_and_length", "the buffer is a FIFO with capacity and len()", 2),
+        Check("test_bad_sizes_are_refused", "capacity or consumers below 1 are refused", 1),
+        Check("test_put_and_get_time_out_with_timeout_error", "put and get time out with TimeoutError", 2),
+        Check("test_close_refuses_puts_and_drains_gets", "close() refuses puts and lets gets drain", 2),
+        Check("test_close_wakes_every_blocked_caller", "close() wakes every blocked caller", 1),
+        Check("test_pipeline_returns_every_result", "run_pipeline returns every result", 1),
+        Check("test_pipeline_reraises_a_failure", "run_pipeline re-raises a failure", 1),
+        Check("test_buffer_never_exceeds_capacity_and_delivers_each_item_once",
+              "under stress: never above capacity, each item once, in order", 4, hidden=True, runs=10),
+        Check("test_close_under_load_wakes_every_waiter", "close() under load wakes every waiter",
+              2, hidden=True, runs=5),
+        Check("test_pipeline_consumes_every_item_exactly_once_under_stress",
+              "run_pipeline under stress: every item exactly once, no thread left", 2, hidden=True, runs=10),
+        Check("test_pipeline_stops_and_reraises_under_stress",
+              "run_pipeline under stress stops, re-raises and joins its threads", 2, hidden=True, runs=5),
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
