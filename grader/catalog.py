@@ -64,7 +64,24 @@ DOWNLOADER = Exercise(
         "Use concurrent.futures.ThreadPoolExecutor(max_workers=...) and write each body to a\n"
         "temporary file in the destination folder, then os.replace() it into place."
     ),
-    checks=(),  # filled by the downloader suite's author
+    checks=(
+        Check("test_download_file_streams_the_body_and_returns_its_size",
+              "download_file saves the body and returns its size", 2),
+        Check("test_http_error_status_raises_and_leaves_nothing", "4xx/5xx raise HTTPError and leave nothing", 2),
+        Check("test_broken_download_leaves_no_partial_file", "a broken download leaves no partial file", 2),
+        Check("test_failed_download_does_not_clobber_an_existing_file",
+              "a failed download keeps an existing file", 2),
+        Check("test_download_all_saves_every_url_in_order", "download_all saves every URL, paths in order", 2),
+        Check("test_bad_input_is_refused_before_any_request", "bad input is refused before any request", 2),
+        Check("test_failures_are_collected_in_download_error", "failures are collected in DownloadError", 1),
+        Check("test_exactly_max_workers_requests_in_flight", "exactly max_workers requests in flight at once",
+              3, hidden=True, runs=3),
+        Check("test_every_url_is_attempted_even_when_some_fail", "every URL is attempted even when some fail",
+              2, hidden=True, runs=3),
+        Check("test_paths_follow_url_order_when_downloads_finish_out_of_order",
+              "paths follow url order when downloads finish out of order", 1, hidden=True, runs=3),
+        Check("test_no_thread_is_left_running", "no thread is left running", 1, hidden=True, runs=5),
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
