@@ -40,7 +40,15 @@ def test_http_error_status_raises_and_leaves_nothing(mod: ModuleType, tmp_path: 
     assert not left, f"after a {kind} response these files were left behind: {left}"
 
 
+def prove_it_downloads(mod: ModuleType, folder: Path) -> None:
+    """A failure check must not pass for code that cannot download at all (a stub raises too)."""
+    with serving({"proof.bin": "ok"}) as server:
+        mod.download_file(server.url("proof.bin"), folder / "proof.bin")
+    (folder / "proof.bin").unlink()
+
+
 def test_broken_download_leaves_no_partial_file(mod: ModuleType, tmp_path: Path) -> None:
+    prove_it_downloads(mod, tmp_path)
     with serving({"cut.bin": "broken"}) as server, pytest.raises(Exception):
         mod.download_file(server.url("cut.bin"), tmp_path / "cut.bin")
         pytest.fail("a connection dropped in the middle of the body should raise")
@@ -52,6 +60,7 @@ def test_broken_download_leaves_no_partial_file(mod: ModuleType, tmp_path: Path)
 
 
 def test_failed_download_does_not_clobber_an_existing_file(mod: ModuleType, tmp_path: Path) -> None:
+    prove_it_downloads(mod, tmp_path)
     dest = tmp_path / "keep.bin"
     dest.write_bytes(b"the old, good content")
     for kind in ("broken", "500"):
