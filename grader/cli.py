@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seed of the stress tests' random choices (printed in the report)")
     parser.add_argument("--hidden", metavar="DIR", default=None,
                         help="folder of the hidden stress suites (default: the kit's own)")
+    parser.add_argument("--fail-fast", action="store_true",
+                        help="stop grading an exercise at its first lost point")
     parser.add_argument("--quiet", action="store_true", help="no progress line while grading")
     parser.add_argument("--verbose", action="store_true", help="show full diagnostics of lost points")
     return parser
@@ -75,6 +77,7 @@ def grade(
     seed: int,
     hidden: Path | None = None,
     progress: Progress | None = None,
+    fail_fast: bool = False,
 ) -> Report:
     """Grade *exercises* of *target*; on Ctrl-C, return what was graded so far."""
     started = time.monotonic()
@@ -82,7 +85,7 @@ def grade(
     try:
         for exercise in exercises:
             result: ExerciseResult = grade_exercise(
-                exercise, target, seed=seed, hidden_dir=hidden, progress=progress
+                exercise, target, seed=seed, hidden_dir=hidden, progress=progress, fail_fast=fail_fast
             )
             report.exercises.append(result)
             if not any(t.hidden for t in result.tests) and any(c.hidden for c in exercise.checks):
@@ -108,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
     progress = Progress(enabled=not args.quiet)
-    report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress)
+    report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress, fail_fast=args.fail_fast)
     hints = {e.name: e.hint for e in exercises}
     print(score_table(report, hints=hints, verbose=args.verbose))
     if args.json:

@@ -73,12 +73,17 @@ def swapped(solutions: Path, exercise: str, module: Path | None) -> Iterator[Pat
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def measure(tally: Tally, target: Path, runs: int, jobs: int, rng: random.Random) -> None:
-    """Grade tally.exercise of *target* *runs* times, *jobs* at once."""
+def measure(tally: Tally, target: Path, runs: int, jobs: int, rng: random.Random, fail_fast: bool) -> None:
+    """Grade tally.exercise of *target* *runs* times, *jobs* at once.
+
+    Mutants are graded with fail_fast (caught at the first lost point: the verdict is the same,
+    and a deadlocking mutant costs one hang instead of one per check); solutions in full.
+    """
     exercise = catalog.get(tally.exercise)
     seeds = [rng.randrange(1, 2**31) for _ in range(runs)]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for result in pool.map(lambda seed: grade_exercise(exercise, target, seed=seed), seeds):
+        grade = lambda seed: grade_exercise(exercise, target, seed=seed, fail_fast=fail_fast)  # noqa: E731
+        for result in pool.map(grade, seeds):
             tally.add(result)
 
 
@@ -129,13 +134,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, path in mutant_files(mutants, names):
         tally = Tally(f"{name}/{path.stem}", name)
         with swapped(solutions, name, path) as target:
-            measure(tally, target, args.mutant_runs, args.jobs, rng)
+            measure(tally, target, args.mutant_runs, args.jobs, rng, fail_fast=True)
         print(f"  {tally.label}: caught {tally.failed}/{tally.runs}", file=sys.stderr, flush=True)
         mutant_tallies.append(tally)
     solution_tallies = []
     for name in names:
         tally = Tally(f"solutions/{name}", name)
-        measure(tally, solutions, args.solution_runs, args.jobs, rng)
+        measure(tally, solutions, args.solution_runs, args.jobs, rng, fail_fast=False)
         print(f"  {tally.label}: failed {tally.failed}/{tally.runs}", file=sys.stderr, flush=True)
         solution_tallies.append(tally)
     print(table(mutant_tallies, solution_tallies))

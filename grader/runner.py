@@ -110,8 +110,13 @@ def grade_exercise(
     hidden_dir: Path | None = None,
     progress: ProgressCallback | None = None,
     budget: float = EXERCISE_BUDGET,
+    fail_fast: bool = False,
 ) -> ExerciseResult:
-    """Run every check of *exercise* against the submission in *target*."""
+    """Run every check of *exercise* against the submission in *target*.
+
+    With *fail_fast*, grading stops at the first lost point (the rest count as not run): for
+    measurements such as ``nox -s power`` that only need to know whether a submission was caught.
+    """
     started = time.monotonic()
     files = suite_files(exercise, hidden_dir)
     checks = gradable_checks(exercise, files)
@@ -122,7 +127,7 @@ def grade_exercise(
         remaining = [s for s in states.values() if not s.finished]
         if not remaining:
             break
-        outcome = _run_child(exercise, target, seed, files, remaining, deadline, progress)
+        outcome = _run_child(exercise, target, seed, files, remaining, deadline, progress, fail_fast)
         if outcome.kind == "import_error":
             exercise_status, exercise_message = ExerciseStatus.IMPORT_ERROR, outcome.message
             for state in remaining:
@@ -147,14 +152,23 @@ def grade_exercise(
         if outcome.kind in ("died", "hung"):
             _blame(outcome, remaining, target)
             continue
-        if outcome.kind == "restart":
+        if outcome.kind == "restart" and not (fail_fast and _any_failed(states)):
             continue
+        if fail_fast and _any_failed(states):
+            for state in states.values():
+                if not state.finished:
+                    state.fail(Status.ERROR, "not run: grading stopped at the first lost point (--fail-fast)")
+            break
         # done: anything not reported never ran (a test missing from the suite, say)
         for state in remaining:
             if not state.finished and state.runs < state.check.runs:
                 state.fail(Status.ERROR, "this check did not run: the grading suite may be incomplete")
             state.finished = True
     return _result(exercise, states, exercise_status, exercise_message, time.monotonic() - started)
+
+
+def _any_failed(states: dict[str, CheckState]) -> bool:
+    return any(state.failed_runs for state in states.values())
 
 
 def _blame(outcome: ChildOutcome, remaining: list[CheckState], target: Path) -> None:
@@ -264,6 +278,7 @@ def _run_child(
     remaining: Sequence[CheckState],
     deadline: float,
     progress: ProgressCallback | None,
+    fail_fast: bool = False,
 ) -> ChildOutcome:
     """Start one child for the *remaining* checks and follow it until it ends or must be ended."""
     workdir = Path(tempfile.mkdtemp(prefix=f"grader-{exercise.name}-"))
@@ -295,7 +310,7 @@ def _run_child(
         assert proc.stdin is not None
         proc.stdin.write(nonce.encode() + b"\n")
         proc.stdin.close()
-        return _follow(proc, read_fd, Receiver(nonce), remaining, deadline, exercise.name, progress)
+        return _follow(proc, read_fd, Receiver(nonce), remaining, deadline, exercise.name, progress, fail_fast)
     finally:
         if proc is not None:
             limits.kill_session(proc.pid)
@@ -317,6 +332,7 @@ def _follow(
     deadline: float,
     exercise_name: str,
     progress: ProgressCallback | None,
+    fail_fast: bool = False,
 ) -> ChildOutcome:
     """The event loop of one child: read events and output, enforce deadlines."""
     by_name = {s.check.test: s for s in remaining}
@@ -362,6 +378,8 @@ def _follow(
                     _record_end(state, event)
                     current = None
                     run_deadline = time.monotonic() + START_GRACE
+                    if fail_fast and state.failed_runs:
+                        return ChildOutcome("restart")
                 elif kind == "restart" and outcome is None:
                     outcome = ChildOutcome("restart")
                 elif kind in ("import_error", "tampered"):

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 MARKS_ENV = "GRADER_PROCESS_MARKS"
-RENDEZVOUS_TIMEOUT = 15.0  # a correct pipeline's second worker starts within a second or two
+RENDEZVOUS_TIMEOUT = 10.0  # a correct pipeline's second worker starts within a second or two
 MARKER = "set by the parent"
 parent_marker = "module default"  # a test sets this in the parent: fork copies it, spawn does not
 
