@@ -20,6 +20,35 @@ from pathlib import Path
 IMPORT_TIMEOUT = 10.0  # seconds an import may take before it counts as an endless loop
 
 
+OUTPUT_LIMIT = 1024 * 1024  # bytes of print() output passed on per stream; the rest is dropped
+
+
+class CappedStream:
+    """A text stream that passes on the first OUTPUT_LIMIT characters and drops the rest.
+
+    A submission that prints tens of megabytes would otherwise spend the grading budget pushing
+    them through the pipe; the parent keeps only the tail anyway.
+    """
+
+    def __init__(self, stream: object, limit: int = OUTPUT_LIMIT) -> None:
+        self._stream = stream
+        self._left = limit
+        self._warned = False
+
+    def write(self, text: str) -> int:
+        if self._left > 0:
+            piece = text[: self._left]
+            self._left -= len(piece)
+            self._stream.write(piece)  # type: ignore[attr-defined]
+        elif not self._warned:
+            self._warned = True
+            self._stream.write("\n[grader: output limit reached, the rest is dropped]\n")  # type: ignore[attr-defined]
+        return len(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 class ImportTimeout(BaseException):
     """The submission's import did not finish."""
 
@@ -98,6 +127,8 @@ def main(argv: list[str]) -> None:
     from grader.integrity import Snapshot
     from grader.plugin import GraderPlugin
 
+    sys.stdout = CappedStream(sys.stdout)  # type: ignore[assignment]
+    sys.stderr = CappedStream(sys.stderr)  # type: ignore[assignment]
     sender = Sender(args.fd, nonce)
     os.environ["GRADER_TARGET"] = args.target
     exercise = catalog.get(args.exercise)

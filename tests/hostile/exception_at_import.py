@@ -1,0 +1,3 @@
+"""Raises at import time."""
+
+raise RuntimeError("configuration file not found")

@@ -1,0 +1,5 @@
+"""Defines everything but the Counter class."""
+
+
+def helper() -> int:
+    return 1

@@ -1,0 +1,146 @@
+"""Broken and hostile submissions: every grading finishes, reports, cleans up, and cannot be faked.
+
+Each case in tests/hostile/ replaces counter.py in a copy of solutions/; the grader grades counter
+and semaphore_pool. Asserted for every case: exit status 0, a valid report, the budget kept, the
+other exercise at full marks, no process left behind (looked up in the process table by the unique
+target path every grading process inherits) and no temporary directory left. Then per case: the
+points, status and message expected.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from grader.report import validate
+from tests.kit import ROOT, Graded, grade, submission_with
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+BUDGET = 150.0  # seconds: the grader's own per-exercise budget; these cases must stay well inside
+
+
+@dataclass(frozen=True)
+class Expect:
+    most: float  # the most points counter may earn
+    least: float = 0
+    status: str = "graded"  # the exercise's status
+    message: str = ""  # a fragment of the exercise's or a lost test's message
+    not_passed: tuple[str, ...] = ()  # checks that must not pass
+
+
+CASES: dict[str, Expect] = {
+    "syntax_error": Expect(0, status="could not import", message="syntax error (counter.py, line 3)"),
+    "missing_package": Expect(0, status="could not import", message="which is not installed"),
+    "missing_class": Expect(0, message="has no attribute 'Counter'"),
+    "exception_at_import": Expect(0, status="could not import", message="RuntimeError while being imported"),
+    "endless_loop_at_import": Expect(0, status="could not import", message="did not finish within"),
+    "sys_exit_at_import": Expect(0, status="could not import", message="sys.exit()"),
+    "os_exit_at_import": Expect(0, message="ended while importing"),
+    "os_exit_in_reset": Expect(15, 15, message="exited with status 0 during this test"),
+    "sys_exit_in_reset": Expect(15, 15, message="SystemExit"),
+    "keyboard_interrupt_in_reset": Expect(15, 15, message="KeyboardInterrupt"),
+    "sigalrm_ignored_endless_reset": Expect(15, message="did not finish within"),
+    "deadlock_in_reset": Expect(15, message="did not finish within"),
+    "memory_hog": Expect(15, 15, message="MemoryError"),
+    "prints_tens_of_megabytes": Expect(20, 20),
+    "non_daemon_thread_forever": Expect(20, 20),
+    "sleeping_children": Expect(20, 20),
+    "bounded_process_bomb": Expect(20, 20),
+    "writes_fake_reports": Expect(19, message="increments were lost"),
+    "patches_pytest": Expect(0, message="modified the grader's environment"),
+    "replaces_builtins": Expect(0, message="modified the grader's environment"),
+    "forges_events": Expect(
+        20, not_passed=("counts up and down, reset returns the old value",
+                        "no lost updates, distinct return values under stress")
+    ),
+}
+
+
+def processes_mentioning(token: str) -> list[str]:
+    """Command lines of live processes whose command line or environment contains *token*."""
+    found = []
+    needle = token.encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            blob = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if needle in blob:
+            found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:120])
+    return found
+
+
+def test_every_case_has_an_expectation() -> None:
+    assert {p.stem for p in HOSTILE.glob("*.py")} == set(CASES)
+
+
+def all_messages(graded: Graded, name: str) -> str:
+    exercise = graded.exercise(name)
+    return "\n".join([exercise.get("message", "")] + [t["message"] for t in exercise["tests"]])
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_hostile_submission_is_graded_safely(case: str, tmp_path: Path) -> None:
+    expect = CASES[case]
+    target = submission_with(tmp_path, {"counter": HOSTILE / f"{case}.py"})
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    fake_reports_before = {p for p in Path("/tmp").glob("*.json")}
+    started = time.monotonic()
+    graded = grade(target, tmp_path, "--exercise", "counter", "--exercise", "semaphore_pool",
+                   env={"TMPDIR": str(tmpdir)})
+    elapsed = time.monotonic() - started
+    try:
+        assert graded.returncode == 0, graded.stderr[-2000:]
+        assert graded.report is not None and validate(graded.report) == []
+        assert elapsed < BUDGET, f"grading took {elapsed:.0f} s"
+        counter = graded.exercise("counter")
+        assert expect.least <= counter["score"] <= expect.most, all_messages(graded, "counter")
+        assert counter["status"] == expect.status
+        assert expect.message in all_messages(graded, "counter")
+        for title in expect.not_passed:
+            test = next(t for t in counter["tests"] if t["name"] == title)
+            assert test["status"] != "passed", f"{title} passed on forged events"
+        assert graded.exercise("semaphore_pool")["score"] == 20, "the other exercise lost points"
+        left = processes_mentioning(str(target))
+        assert not left, f"processes left behind: {left}"
+        assert list(tmpdir.iterdir()) == [], f"temporary files left: {list(tmpdir.iterdir())}"
+    finally:
+        for path in set(Path("/tmp").glob("*.json")) - fake_reports_before:
+            if path.name in {"report.json", "results.json", "r.json"}:
+                path.unlink(missing_ok=True)
+
+
+def test_ctrl_c_stops_grading_reports_what_it_had_and_leaves_nothing(tmp_path: Path) -> None:
+    target = submission_with(tmp_path, {"counter": HOSTILE / "sigalrm_ignored_endless_reset.py"})
+    report = tmp_path / "r.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grader", "--target", str(target), "--json", str(report), "--quiet",
+         "--exercise", "downloader", "--exercise", "counter"],  # graded in this (catalog) order
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any("--exercise counter" in p for p in processes_mentioning(str(target))):
+        time.sleep(0.1)  # wait until counter's grading child runs
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the grader did not stop within 10 s of Ctrl-C")
+    assert "downloader" in out and "TOTAL" in out, out
+    assert "interrupted" in out
+    assert report.exists(), "the report of what was graded should still be written"
+    assert not processes_mentioning(str(target)), "processes left behind after Ctrl-C"
