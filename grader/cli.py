@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import catalog
+from grader import batch, catalog, formats
 from grader.render import Progress, score_table
 from grader.report import ExerciseResult, Report
 from grader.runner import grade_exercise
@@ -42,7 +42,41 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop grading an exercise at its first lost point")
     parser.add_argument("--quiet", action="store_true", help="no progress line while grading")
     parser.add_argument("--verbose", action="store_true", help="show full diagnostics of lost points")
+    scores = parser.add_argument_group("score files (they all agree with --json)")
+    scores.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
+    scores.add_argument("--junit", metavar="PATH", help="write JUnit XML, for any CI's test view")
+    scores.add_argument("--fail-under", type=percent, metavar="PERCENT",
+                        help="exit 1 when the score is below PERCENT of the maximum (a CI gate)")
+    scores.add_argument("--classroom", action="store_true",
+                        help="print GitHub Classroom's 'result' output (and set it in $GITHUB_OUTPUT)")
+    cls = parser.add_argument_group("class-wide grading")
+    cls.add_argument("--submissions", metavar="DIR",
+                     help="grade every sub-folder of DIR as one submission (needs --csv)")
+    cls.add_argument("--csv", metavar="PATH", help="gradebook: one row per submission; JSON reports beside it")
+    cls.add_argument("--jobs", type=positive, default=None, metavar="N",
+                     help="submissions graded at once (default: the number of cores)")
+    cls.add_argument("--shard", metavar="K/N", help="grade only every N-th submission, starting at the K-th")
     return parser
+
+
+def percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError("give a percentage between 0 and 100")
+    return value
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("give at least 1")
+    return value
 
 
 def select_exercises(names: Sequence[str]) -> list[catalog.Exercise]:
@@ -100,13 +134,19 @@ def grade(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["merge"]:
+        return merge_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        target = check_target(args.target)
         exercises = select_exercises(args.exercise)
         hidden = check_hidden(args.hidden)
-    except UsageError as exc:
+        if args.submissions is not None:
+            return class_main(args, exercises)
+        check_batch_options(args)
+        target = check_target(args.target)
+    except (UsageError, batch.BatchError) as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
     seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
@@ -114,6 +154,80 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress, fail_fast=args.fail_fast)
     hints = {e.name: e.hint for e in exercises}
     print(score_table(report, hints=hints, verbose=args.verbose))
+    write_score_files(report, args)
+    if report.interrupted:
+        return 130
+    if args.fail_under is not None and report.percent < args.fail_under:
+        print(f"grader: score {report.percent:.1f}% is below --fail-under {args.fail_under:g}%", file=sys.stderr)
+        return 1
+    return 0
+
+
+def write_score_files(report: Report, args: argparse.Namespace) -> None:
+    """Every file asked for, all from the same report."""
     if args.json:
         report.write_json(args.json)
-    return 130 if report.interrupted else 0
+    if args.gradescope:
+        formats.write_gradescope(report, args.gradescope)
+    if args.junit:
+        formats.write_junit(report, args.junit)
+    formats.append_step_summary(report)
+    if args.classroom:
+        print(formats.emit_classroom(report))
+
+
+def check_batch_options(args: argparse.Namespace) -> None:
+    """Options that only make sense with --submissions."""
+    for flag in ("csv", "jobs", "shard"):
+        if getattr(args, flag) is not None:
+            raise UsageError(f"--{flag} goes with --submissions DIR (class-wide grading)")
+
+
+def class_main(args: argparse.Namespace, exercises: Sequence[catalog.Exercise]) -> int:
+    """``--submissions DIR --csv PATH``: grade a whole class, one grader process per submission."""
+    root = Path(args.submissions)
+    if not root.is_dir():
+        raise UsageError(f"no such folder for --submissions: {args.submissions}")
+    if not args.csv:
+        raise UsageError("--submissions needs --csv PATH for the gradebook")
+    for flag in ("json", "gradescope", "junit", "classroom", "fail_under"):
+        if getattr(args, flag):
+            raise UsageError(f"--{flag.replace('_', '-')} is for one submission; "
+                             "class-wide grading writes one JSON report per submission beside the CSV")
+    shard = batch.Shard.parse(args.shard) if args.shard else None
+    forwarded = [arg for name in args.exercise for arg in ("--exercise", name)]
+    if args.seed is not None:
+        forwarded += ["--seed", str(args.seed)]
+    if args.hidden:
+        forwarded += ["--hidden", str(Path(args.hidden).resolve())]
+    if args.fail_fast:
+        forwarded.append("--fail-fast")
+    csv_path = Path(args.csv)
+    try:
+        rows = batch.grade_class(root.resolve(), csv_path, exercises=exercises,
+                                 jobs=args.jobs or batch.default_jobs(), shard=shard,
+                                 grader_args=forwarded, quiet=args.quiet)
+    except KeyboardInterrupt:
+        print("grader: interrupted; the CSV holds the submissions graded so far", file=sys.stderr)
+        return 130
+    for row in rows:
+        print(f"{row['submission']:<30} {row['total']:>6} / {row['max_score']:<6} {row['status']}")
+    print(f"{len(rows)} submissions graded: {csv_path} (reports in {batch.reports_folder(csv_path)})")
+    return 0
+
+
+def merge_main(argv: Sequence[str]) -> int:
+    """``python -m grader merge A.csv B.csv ... [--out PATH]``: one gradebook from CI shards."""
+    parser = argparse.ArgumentParser(prog="python -m grader merge",
+                                     description="Join the gradebooks of --shard runs into one.")
+    parser.add_argument("csv", nargs="+", metavar="CSV")
+    parser.add_argument("--out", metavar="PATH", help="write here (default: print)")
+    args = parser.parse_args(argv)
+    try:
+        text = batch.merge([Path(p) for p in args.csv], Path(args.out) if args.out else None)
+    except batch.BatchError as exc:
+        print(f"grader: error: {exc}", file=sys.stderr)
+        return 2
+    if not args.out:
+        sys.stdout.write(text)
+    return 0
