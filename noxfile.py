@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
 
 # uv when it is installed (fast), virtualenv otherwise; environments are reused when unchanged.
@@ -10,6 +13,13 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["grade"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+# The student edition (nox -s student_kit) ships without the kit's own tests and instructor tools.
+FULL_KIT = Path("tests").is_dir() and Path("solutions").is_dir()
+
+
+def require_full_kit(session: nox.Session) -> None:
+    if not FULL_KIT:
+        session.skip("this is the student edition: it has no kit tests, solutions or mutants")
 
 
 @nox.session
@@ -22,14 +32,16 @@ def grade(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the kit's own test suite: solutions score full marks, stubs 0, mutants lose points."""
+    require_full_kit(session)
     session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
     session.install("-e", ".")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", *session.posargs)  # -n 0 to run serially
 
 
 @nox.session(python=["3.10", "3.11", "3.12", "3.13"], default=False)
 def compat(session: nox.Session) -> None:
     """Grade solutions/ and the stubs on every supported Python (SPEC: same behaviour on each)."""
+    require_full_kit(session)
     session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
     session.install("-e", ".")
     session.run("pytest", "tests/test_grading.py", *session.posargs)
@@ -38,5 +50,15 @@ def compat(session: nox.Session) -> None:
 @nox.session(default=False)
 def power(session: nox.Session) -> None:
     """Measure how often each mutant is caught and that solutions never fail (slow; for maintainers)."""
+    require_full_kit(session)
     session.install(".")
     session.run("python", "-m", "grader.power", *session.posargs)
+
+
+@nox.session(python=False, default=False)
+def student_kit(session: nox.Session) -> None:
+    """Write the student edition to OUTDIR: stubs, visible tests, grader; no solutions or hidden tests."""
+    require_full_kit(session)
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s student_kit -- OUTDIR")
+    session.run(sys.executable, "-m", "grader.edition", session.posargs[0])
