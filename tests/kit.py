@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 MUTANTS = ROOT / "tests" / "mutants"
+HOSTILE = ROOT / "tests" / "hostile"
 ALTERNATIVES = ROOT / "tests" / "alternatives"
 
 

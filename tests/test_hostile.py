@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from grader.report import validate
-from tests.kit import ROOT, Graded, grade, submission_with
+from tests.kit import HOSTILE, ROOT, Graded, grade, submission_with
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
+
 BUDGET = 150.0  # seconds: the grader's own per-exercise budget; these cases must stay well inside
 
 
