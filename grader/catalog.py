@@ -1,7 +1,7 @@
 """The one list of exercises: teaching order, titles, hints, and every graded check with its points.
 
 Everything else reads this module: the grader (what to run and how many points it is worth), the
-README's table (``python -m grader catalog --markdown``), the student edition (which test files are
+README's table (``python -m grader.catalog`` prints it), the student edition (which test files are
 hidden) and the kit's own tests. Nothing repeats it.
 
 A *check* is one pytest test function in ``grader/suites/{visible,hidden}/test_<exercise>.py``.
