@@ -1,0 +1,491 @@
+"""Find the interleaving that breaks a submission, shrink it, and write it as a timeline.
+
+When a stress test of the counter or the resource pool fails, the grader runs small *scenarios*
+(two or three threads, one or two calls each) under the controlled scheduler of
+``grader.scheduler`` with seeded random switching, until one breaks an invariant. It then shrinks
+the schedule, dropping every switch the failure does not need, and prints the steps that matter:
+
+    lost update in Counter.increment (counter.py), found with --replay inc.2x1.9t2.17t1:
+      Thread-1  counter.py:21  current = self._value      # reads self._value = 0
+      Thread-2  counter.py:21  current = self._value      # reads self._value = 0
+      ...
+    two increments, one update: the value is 1, it should be 2
+
+The replay ID encodes the scenario, its size and the switches, so ``--replay ID`` runs exactly
+that schedule again, in any process, on any machine.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import sys
+import time
+from collections import Counter as Tally
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import CodeType, ModuleType
+
+from grader.scheduler import (
+    RandomChooser,
+    ReplayChooser,
+    RunResult,
+    Scheduler,
+    Step,
+    Violation,
+    checkpoint,
+    scheduled_primitives,
+    under_folder,
+)
+
+SEARCH_BUDGET = 8.0  # seconds spent looking for a failing schedule after a stress test failed
+SIZES = ((2, 1), (2, 2), (3, 1), (3, 2))  # (threads, calls per thread), smallest first
+PROBABILITIES = (0.3, 0.1, 0.03)  # switch chances tried in turn: short and long preemption windows
+ATTEMPTS = 12  # random schedules per scenario, size and probability
+MAX_STEPS = 10
+
+Bodies = list[Callable[[], None]]
+Check = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A small concurrent program over the submission, with the invariant it must keep."""
+
+    key: str  # short, used in replay IDs
+    exercise: str
+    title: str  # what broke, e.g. "lost update in Counter.increment"
+    build: Callable[[ModuleType, int, int], tuple[Bodies, Check]]
+
+
+# --------------------------------------------------------------------------------------------
+# Counter scenarios
+# --------------------------------------------------------------------------------------------
+def _increments(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    counter = mod.Counter()
+    returned: list[int] = []
+
+    def body() -> None:
+        for _ in range(calls):
+            returned.append(counter.increment(1))
+
+    def check() -> None:
+        expected, value = threads * calls, counter.value
+        if value != expected:
+            raise Violation(f"{_count(expected)} increments, {_count(value)} update{'s' * (value != 1)}: "
+                            f"the value is {value}, it should be {expected}")
+        twice = [v for v, n in Tally(returned).items() if n > 1]
+        if twice:
+            raise Violation(f"increment returned {twice[0]} to two threads: each call must get its own new value")
+
+    return [body] * threads, check
+
+
+def _add_if_below(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    counter = mod.Counter()
+    answers: list[bool] = []
+
+    def body() -> None:
+        for _ in range(calls):
+            answers.append(counter.add_if_below(1, 1))
+
+    def check() -> None:
+        value = counter.value
+        if value > 1:
+            raise Violation(f"add_if_below(1, limit=1) let the value reach {value}: two threads checked "
+                            "the limit before either added")
+        if answers.count(True) != value:
+            raise Violation(f"add_if_below said True {answers.count(True)} times, but the value is {value}")
+
+    return [body] * threads, check
+
+
+def _reset(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    counter = mod.Counter()
+    resets: list[int] = []
+
+    def adder() -> None:
+        for _ in range(calls):
+            counter.increment(1)
+
+    def resetter() -> None:
+        for _ in range(calls):
+            resets.append(counter.reset())
+
+    def check() -> None:
+        added, accounted = (threads - 1) * calls, sum(resets) + counter.value
+        if accounted != added:
+            lost = added - accounted
+            raise Violation(f"{_count(added)} increment{'s' * (added != 1)}, but reset() returned {sum(resets)} "
+                            f"and {counter.value} remain{'s' * (counter.value == 1)}: {_count(lost)} vanished "
+                            "between reset's read and its write of 0")
+
+    return [adder] * (threads - 1) + [resetter], check
+
+
+def _up_down(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    counter = mod.Counter()
+
+    def up() -> None:
+        for _ in range(calls):
+            counter.increment(1)
+
+    def down() -> None:
+        for _ in range(calls):
+            counter.decrement(1)
+
+    def check() -> None:
+        expected = ((threads + 1) // 2 - threads // 2) * calls
+        if counter.value != expected:
+            raise Violation(f"as many decrements as increments, yet the value is {counter.value}, "
+                            f"it should be {expected}: an update was lost")
+
+    return [up if i % 2 == 0 else down for i in range(threads)], check
+
+
+# --------------------------------------------------------------------------------------------
+# Resource pool scenarios
+# --------------------------------------------------------------------------------------------
+class Resource:
+    """What the pool's factory makes: numbered, so messages can say "resource #1"."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __repr__(self) -> str:
+        return f"resource #{self.number}"
+
+
+def _leases(mod: ModuleType, threads: int, calls: int, size: int) -> tuple[Bodies, Check]:
+    made: list[Resource] = []
+
+    def factory() -> Resource:
+        made.append(Resource(len(made) + 1))
+        return made[-1]
+
+    pool = mod.ResourcePool(factory, size)
+    holders: Tally[int] = Tally()
+    held = [0]
+
+    def body() -> None:
+        for _ in range(calls):
+            resource = pool.acquire()
+            holders[id(resource)] += 1
+            held[0] += 1
+            if holders[id(resource)] > 1:
+                raise Violation(f"{resource!r} was leased to two threads at once")
+            if held[0] > size:
+                raise Violation(f"{held[0]} resources were leased at once from a pool of size {size}")
+            checkpoint()  # hold it for a moment: other threads may run now
+            holders[id(resource)] -= 1
+            held[0] -= 1
+            pool.release(resource)
+
+    def check() -> None:
+        if len(made) > size:
+            raise Violation(f"the factory was called {len(made)} times for a pool of size {size}: two "
+                            "threads both saw room for a new resource and both created one")
+        if pool.in_use != 0:
+            raise Violation(f"every resource was released, yet in_use is {pool.in_use}")
+
+    return [body] * threads, check
+
+
+def _exclusive(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    return _leases(mod, threads, calls, 1)
+
+
+def _shared(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    return _leases(mod, threads, calls, 2)
+
+
+SCENARIOS: dict[str, tuple[Scenario, ...]] = {
+    "counter": (
+        Scenario("inc", "counter", "lost update in Counter.increment", _increments),
+        Scenario("below", "counter", "check-then-act race in Counter.add_if_below", _add_if_below),
+        Scenario("reset", "counter", "increment lost by Counter.reset", _reset),
+        Scenario("updown", "counter", "lost update between increment and decrement", _up_down),
+    ),
+    "semaphore_pool": (
+        Scenario("pool1", "semaphore_pool", "race in ResourcePool with one resource", _exclusive),
+        Scenario("pool2", "semaphore_pool", "race in ResourcePool with two resources", _shared),
+    ),
+}
+
+
+def _count(n: int) -> str:
+    return {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(n, str(n))
+
+
+# --------------------------------------------------------------------------------------------
+# Running a scenario
+# --------------------------------------------------------------------------------------------
+@contextmanager
+def fresh_module(target: Path, exercise: str) -> Iterator[ModuleType]:
+    """A private copy of the submission's module, imported while scheduled locks are active.
+
+    A private import means module-level locks are scheduler-aware too, and the copy used by the
+    stress tests is left alone.
+    """
+    path = target / f"{exercise}.py"
+    name = f"_scheduled_{exercise}_{next(_imports)}"
+    module = ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module  # dataclasses and typing look their module up here
+    try:
+        with scheduled_primitives():
+            exec(_compiled(path), module.__dict__)  # noqa: S102 - this is an import, done by hand
+            yield module
+    finally:
+        sys.modules.pop(name, None)
+
+
+_imports = itertools.count()
+_code_cache: dict[tuple[str, int], CodeType] = {}
+
+
+def _compiled(path: Path) -> CodeType:
+    """The module's code, compiled once: its functions keep the same code objects from run to run,
+    so the scheduler's per-code instruction tables are built once too."""
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _code_cache:
+        _code_cache[key] = compile(path.read_bytes(), str(path), "exec")
+    return _code_cache[key]
+
+
+def run_once(target: Path, scenario: Scenario, size: tuple[int, int],
+             chooser: RandomChooser | ReplayChooser) -> RunResult:
+    """Run *scenario* once under *chooser*; the failure message is "" when all invariants held."""
+    scheduler = Scheduler(chooser, under_folder(target))
+    with fresh_module(target, scenario.exercise) as module:
+        try:
+            bodies, check = scenario.build(module, *size)
+        except Exception:  # noqa: BLE001 - the constructor itself is broken: the stress test said so
+            return RunResult("", [], [], 0, abandoned=True)
+        completed = scheduler.run(bodies)
+        failure = scheduler.failure
+        if completed and not failure:
+            try:
+                check()
+            except Violation as exc:
+                failure = str(exc)
+            except Exception:  # noqa: BLE001 - reading the final state failed: no verdict
+                return RunResult("", scheduler.steps, chooser.switches, scheduler.points, abandoned=True)
+    return RunResult(failure, scheduler.steps, list(chooser.switches), scheduler.points,
+                     abandoned=not completed and not failure)
+
+
+# --------------------------------------------------------------------------------------------
+# Replay IDs
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Schedule:
+    """A scenario, its size and the switches that break it: what a replay ID encodes."""
+
+    scenario: Scenario
+    threads: int
+    calls: int
+    switches: tuple[tuple[int, int], ...]
+
+    @property
+    def replay_id(self) -> str:
+        moves = "".join(f".{point}t{thread + 1}" for point, thread in self.switches)
+        return f"{self.scenario.key}.{self.threads}x{self.calls}{moves}"
+
+    @classmethod
+    def parse(cls, exercise: str, text: str) -> Schedule:
+        """The schedule of a replay ID; ValueError with a clear message when it is not one."""
+        parts = text.strip().split(".")
+        scenarios = {s.key: s for s in SCENARIOS.get(exercise, ())}
+        if len(parts) < 2 or parts[0] not in scenarios:
+            known = ", ".join(scenarios) or "none"
+            raise ValueError(f"{text!r} is not a replay ID of {exercise} (they start with: {known})")
+        try:
+            threads, calls = (int(n) for n in parts[1].split("x"))
+            switches = tuple((int(p), int(t) - 1) for p, t in (part.split("t") for part in parts[2:]))
+        except ValueError:
+            raise ValueError(f"{text!r} is not a replay ID: copy it whole from the grader's feedback") from None
+        if not (1 <= threads <= 8 and 1 <= calls <= 8) or any(t < 0 or t >= threads for _, t in switches):
+            raise ValueError(f"{text!r} is not a replay ID: its numbers are out of range")
+        return cls(scenarios[parts[0]], threads, calls, switches)
+
+
+def replay(target: Path, schedule: Schedule) -> RunResult:
+    return run_once(target, schedule.scenario, (schedule.threads, schedule.calls),
+                    ReplayChooser(schedule.switches))
+
+
+# --------------------------------------------------------------------------------------------
+# Search and shrink
+# --------------------------------------------------------------------------------------------
+def single_switch(target: Path, schedule: Schedule, points: int, deadline: float) -> Schedule | None:
+    """The earliest one-switch schedule that fails, if any: most races need just one switch."""
+    for point in range(1, points + 1):
+        for thread in range(schedule.threads):
+            if time.monotonic() > deadline:
+                return None
+            candidate = Schedule(schedule.scenario, schedule.threads, schedule.calls, ((point, thread),))
+            if replay(target, candidate).failure:
+                return candidate
+    return None
+
+
+def shrink(target: Path, schedule: Schedule, points: int = 0, deadline: float = float("inf")) -> Schedule:
+    """Few switches: drop every switch the failure does not need, then try a single switch.
+
+    Switches are numbered by scheduling point, so dropping an early one shifts everything after
+    it; trying each single switch finds the short schedules that greedy removal misses.
+    """
+    switches = list(schedule.switches)
+    changed = True
+    while changed and time.monotonic() < deadline:
+        changed = False
+        for i in reversed(range(len(switches))):
+            if time.monotonic() > deadline:
+                break
+            candidate = Schedule(schedule.scenario, schedule.threads, schedule.calls,
+                                 tuple(switches[:i] + switches[i + 1:]))
+            if replay(target, candidate).failure:
+                del switches[i]
+                changed = True
+    smaller = Schedule(schedule.scenario, schedule.threads, schedule.calls, tuple(switches))
+    if len(switches) > 1 and (one := single_switch(target, smaller, points, deadline)):
+        return one
+    return smaller
+
+
+def search(target: Path, exercise: str, seed: int, budget: float = SEARCH_BUDGET) -> Schedule | None:
+    """A small failing schedule for *exercise*, or None when none was found within *budget*."""
+    deadline = time.monotonic() + budget
+    rng = random.Random(seed)
+    for threads, calls in SIZES:
+        for scenario in SCENARIOS.get(exercise, ()):
+            for p in PROBABILITIES:
+                for _ in range(ATTEMPTS):
+                    if time.monotonic() > deadline:
+                        return None
+                    result = run_once(target, scenario, (threads, calls), RandomChooser(rng.randrange(2**32), p))
+                    if result.failure:
+                        found = Schedule(scenario, threads, calls, tuple(result.switches))
+                        small = shrink(target, found, result.points, deadline + budget / 2)
+                        return small if replay(target, small).failure else found
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The timeline a student reads
+# --------------------------------------------------------------------------------------------
+def _subject(note: str) -> tuple[str, str]:
+    """("reads", "self._value") from "reads self._value = 3"; ("", note) for other notes."""
+    verb, _, rest = note.partition(" ")
+    if verb in ("reads", "writes", "local") and " = " in rest:
+        return verb, rest.split(" = ", 1)[0]
+    return "", note
+
+
+def _relevant(steps: Sequence[Step]) -> set[str]:
+    """Shared names whose value changed during the run: the ones a race is about."""
+    values: dict[str, set[str]] = {}
+    written: set[str] = set()
+    for step in steps:
+        for note in step.notes:
+            verb, name = _subject(note)
+            if verb in ("reads", "writes"):
+                values.setdefault(name, set()).add(note.split(" = ", 1)[1])
+                if verb == "writes":
+                    written.add(name)
+    return written | {name for name, seen in values.items() if len(seen) > 1}
+
+
+def key_steps(steps: Sequence[Step], limit: int = MAX_STEPS) -> list[tuple[Step, list[str]]]:
+    """The steps that touch changing shared state, with those notes, at most *limit*, the last ones.
+
+    Reads of names that never change (a size, a limit) and purely local work are left out.
+    """
+    relevant = _relevant(steps)
+    shown: list[tuple[Step, list[str]]] = []
+    for step in steps:
+        notes = [n for n in step.notes if (v := _subject(n))[0] == "" or v[1] in relevant]
+        if any(_subject(n)[0] != "local" for n in notes):
+            shown.append((step, notes))
+    if len(shown) > limit:
+        # Too long: the counters and flags a race is usually about matter more than containers.
+        scalar = [(step, notes) for step, notes in shown if any(not _is_container_note(n) for n in notes)]
+        shown = scalar if len(scalar) >= 2 else shown
+    return shown[-limit:]
+
+
+def _is_container_note(note: str) -> bool:
+    verb, _ = _subject(note)
+    return verb in ("reads", "writes") and note.split(" = ", 1)[1][:1] in "[{(d"
+
+
+def timeline(schedule: Schedule, result: RunResult) -> str:
+    """The feedback: a header with the replay ID, one line per key step, the broken invariant."""
+    module = f"{schedule.scenario.exercise}.py"
+    lines = [f"{schedule.scenario.title} ({module}), found with --replay {schedule.replay_id}:"]
+    steps = key_steps(result.steps)
+    width = min(40, max((len(step.source) for step, _ in steps), default=0))
+    for step, notes in steps:
+        where = f"{Path(step.filename).name}:{step.lineno}"
+        words = [n.removeprefix("local ") for n in notes]
+        comment = f"  # {', '.join(words)}" if words else ""
+        lines.append(f"  Thread-{step.thread + 1}  {where:<{len(module) + 5}} {step.source[:40]:<{width}}{comment}")
+    lines.append(result.failure)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    replay_id: str
+    text: str
+
+
+def explain(target: Path, exercise: str, seed: int, budget: float = SEARCH_BUDGET) -> Explanation | None:
+    """Search, shrink, replay: the timeline of a failing schedule, or None."""
+    if exercise not in SCENARIOS or not (target / f"{exercise}.py").is_file():
+        return None
+    schedule = search(target, exercise, seed, budget)
+    if schedule is None:
+        return None
+    result = replay(target, schedule)
+    if not result.failure:
+        return None
+    return Explanation(schedule.replay_id, timeline(schedule, result))
+
+
+def replay_main(argv: Sequence[str] | None = None) -> int:
+    """``python -m grader.explain --target DIR --exercise NAME --replay ID``: run that schedule again.
+
+    The grader's ``--replay`` runs this in a child process of its own, so that whatever the
+    submission does under the scheduler, the grader itself is not affected.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m grader --replay")
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--exercise", required=True)
+    parser.add_argument("--replay", required=True, metavar="ID")
+    args = parser.parse_args(argv)
+    target = Path(args.target).resolve()
+    try:
+        schedule = Schedule.parse(args.exercise, args.replay)
+    except ValueError as exc:
+        print(f"grader: error: {exc}", file=sys.stderr)
+        return 2
+    result = replay(target, schedule)
+    if result.failure:
+        print(timeline(schedule, result))
+        print("reproduced: this schedule breaks the invariant every time it runs")
+    elif result.abandoned:
+        print(f"replay {schedule.replay_id}: the run did not finish (a hang, or the module cannot be built)")
+    else:
+        print(f"replay {schedule.replay_id}: every invariant held on this schedule "
+              f"(the code has changed since the ID was found, or it is fixed)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(replay_main())

@@ -1,0 +1,457 @@
+"""A controlled scheduler: the submission's threads run one at a time, in an order we choose.
+
+Forced preemption (``grader.preempt``) shows *that* a race exists; this module finds *which*
+interleaving breaks the code and replays it exactly, in the spirit of Rust's loom and Microsoft's
+CHESS. While a ``Scheduler`` runs, only the thread holding the turn executes; at every bytecode of
+the submission's own frames (a *scheduling point*) a ``Chooser`` decides which runnable thread goes
+next. Given the same chooser decisions, the same program runs the same interleaving, every time.
+
+Blocking must hand the turn on, or a correct program would deadlock: a thread waiting for a lock
+held by a thread that waits for the turn. So while a scheduler runs, ``threading.Lock``,
+``threading._allocate_lock`` and ``threading.RLock`` make ``SchedLock``s: a lock that, instead of
+blocking, marks its thread as waiting and passes the turn. Every blocking primitive of
+``threading`` and ``queue`` (Condition, Semaphore, Event, Queue) is built from those locks, so all
+of them hand the turn on. A timed wait times out only when no thread can run (virtual time); when
+no thread can run and none waits with a timeout, the program deadlocked, and that is reported.
+
+The scheduler also records a *timeline*: one step per line run without a switch, with the values
+the submission read and wrote (``self.x``, globals, locals), for the feedback a student reads.
+"""
+
+from __future__ import annotations
+
+import _thread
+import collections
+import dis
+import linecache
+import os
+import random
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+from typing import Any
+
+REAL_LOCK = _thread.allocate_lock
+WATCHDOG = 5.0  # seconds of real time a scheduled run may take before it is abandoned
+
+_active: Scheduler | None = None
+
+
+class ScheduleAborted(BaseException):
+    """Raised in a managed thread to unwind it when the run is abandoned (deadlock, watchdog)."""
+
+
+class Violation(Exception):
+    """An invariant broke; the message says how, in a student's words."""
+
+
+# --------------------------------------------------------------------------------------------
+# Choosers: who runs next
+# --------------------------------------------------------------------------------------------
+class Chooser:
+    """Decides at each scheduling point which thread runs; records the switches it made."""
+
+    def __init__(self) -> None:
+        self.switches: list[tuple[int, int]] = []  # (point, thread index) where the turn moved by choice
+
+    def pick(self, point: int, current: int, runnable: Sequence[int]) -> int:
+        raise NotImplementedError
+
+    def choose(self, point: int, current: int, runnable: Sequence[int]) -> int:
+        chosen = self.pick(point, current, runnable)
+        if chosen not in runnable:
+            chosen = current if current in runnable else runnable[0]
+        if chosen != current and current in runnable:
+            self.switches.append((point, chosen))
+        return chosen
+
+
+class RandomChooser(Chooser):
+    """Switch to a random other thread with probability *p* at each point (seeded)."""
+
+    def __init__(self, seed: int, p: float) -> None:
+        super().__init__()
+        self.rng = random.Random(seed)
+        self.p = p
+
+    def pick(self, point: int, current: int, runnable: Sequence[int]) -> int:
+        others = [t for t in runnable if t != current]
+        if others and (current not in runnable or self.rng.random() < self.p):
+            return self.rng.choice(others)
+        return current
+
+
+class ReplayChooser(Chooser):
+    """Make exactly the given switches; otherwise keep the current thread (or the first runnable)."""
+
+    def __init__(self, switches: Sequence[tuple[int, int]]) -> None:
+        super().__init__()
+        self.planned = dict(switches)
+
+    def pick(self, point: int, current: int, runnable: Sequence[int]) -> int:
+        return self.planned.get(point, current)
+
+
+# --------------------------------------------------------------------------------------------
+# The timeline
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Step:
+    """One line of the submission run by one thread without a switch in between."""
+
+    thread: int
+    filename: str
+    lineno: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        linecache.checkcache(self.filename)  # the file may have changed since it was cached
+        return linecache.getline(self.filename, self.lineno).strip()
+
+    def note(self, text: str) -> None:
+        if not self.notes or self.notes[-1] != text:
+            self.notes.append(text)
+
+    @property
+    def shared(self) -> bool:
+        """True when the step touched state other threads see (attributes, globals, locks)."""
+        return any(not n.startswith("local ") for n in self.notes)
+
+
+SCALARS = (int, float, str, bool, type(None))
+CONTAINERS = (list, dict, set, tuple, collections.deque)
+SHORT = 60  # a container is shown when its repr is at most this long
+
+
+def _shown(value: object) -> bool:
+    """Whether *value* is worth showing in a timeline: a scalar or a short container."""
+    if isinstance(value, SCALARS):
+        return True
+    return isinstance(value, CONTAINERS) and len(value) <= 6 and len(repr(value)) <= SHORT
+_instructions: dict[CodeType, dict[int, dis.Instruction]] = {}
+
+
+def _instruction(code: CodeType, offset: int) -> dis.Instruction | None:
+    table = _instructions.get(code)
+    if table is None:
+        table = _instructions[code] = {i.offset: i for i in dis.get_instructions(code)}
+    return table.get(offset)
+
+
+def _effect(instr: dis.Instruction, frame: FrameType) -> str:
+    """What an instruction just did, in words, read from the frame right after it ran.
+
+    Never raises: a submission's odd objects (properties, __getattr__) must not turn into a
+    finding of ours.
+    """
+    try:
+        return _describe(instr, frame)
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _describe(instr: dis.Instruction, frame: FrameType) -> str:
+    op, name = instr.opname, instr.argval
+    if not isinstance(name, str):
+        return ""
+    owner = frame.f_locals.get("self")
+    if op.startswith("LOAD_ATTR") and owner is not None and name in getattr(owner, "__dict__", {}):
+        value = owner.__dict__[name]
+        return f"reads self.{name} = {value!r}" if _shown(value) else ""
+    if op == "STORE_ATTR" and owner is not None and name in getattr(owner, "__dict__", {}):
+        value = owner.__dict__[name]
+        return f"writes self.{name} = {value!r}" if _shown(value) else ""
+    if op in ("LOAD_GLOBAL", "STORE_GLOBAL") and name in frame.f_globals \
+            and _shown(frame.f_globals[name]):
+        verb = "reads" if op == "LOAD_GLOBAL" else "writes"
+        return f"{verb} {name} = {frame.f_globals[name]!r}"
+    if op == "STORE_FAST" and isinstance(frame.f_locals.get(name), SCALARS):
+        return f"local {name} = {frame.f_locals[name]!r}"
+    return ""
+
+
+# --------------------------------------------------------------------------------------------
+# The scheduler
+# --------------------------------------------------------------------------------------------
+RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
+
+
+@dataclass
+class ThreadState:
+    index: int
+    gate: Any = field(default_factory=REAL_LOCK)  # released to give this thread the turn
+    state: str = RUNNABLE
+    waiting_for: Any = None  # the SchedLock it waits for
+    timed: bool = False  # it waits with a timeout
+    timed_out: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"Thread-{self.index + 1}"
+
+
+@dataclass
+class RunResult:
+    """How one scheduled run ended."""
+
+    failure: str  # "" when every invariant held
+    steps: list[Step]
+    switches: list[tuple[int, int]]
+    points: int
+    abandoned: bool = False  # the watchdog fired: no verdict
+
+
+class Scheduler:
+    """Run *bodies* as threads, one at a time, switching where *chooser* says."""
+
+    def __init__(self, chooser: Chooser, is_submission: Callable[[str], bool]) -> None:
+        self.chooser = chooser
+        self.is_submission = is_submission
+        self.threads: list[ThreadState] = []
+        self.by_ident: dict[int, ThreadState] = {}
+        self.current = 0
+        self.points = 0
+        self.steps: list[Step] = []
+        self.failure = ""
+        self.aborted = False
+        self.finished = REAL_LOCK()
+        self._last: dict[int, tuple[dis.Instruction, Step]] = {}  # frame id -> last instruction
+
+    # -- the turn ------------------------------------------------------------------------------
+    def me(self) -> ThreadState | None:
+        return self.by_ident.get(threading.get_ident())
+
+    def _runnable(self) -> list[int]:
+        return [t.index for t in self.threads if t.state == RUNNABLE]
+
+    def _hand_over(self, me: ThreadState, to: int) -> None:
+        """Give the turn to thread *to* and wait until it comes back to *me*."""
+        self.current = to
+        self.threads[to].gate.release()
+        me.gate.acquire()
+        if self.aborted:
+            raise ScheduleAborted
+
+    def point(self) -> None:
+        """A scheduling point: the chooser may give the turn to another runnable thread."""
+        me = self.me()
+        if me is None or self.aborted:
+            return
+        self.points += 1
+        chosen = self.chooser.choose(self.points, me.index, self._runnable())
+        if chosen != me.index:
+            self._hand_over(me, chosen)
+
+    def _next_after(self, me: ThreadState) -> int | None:
+        """Who runs when *me* cannot: a runnable thread, else a timed waiter that times out."""
+        runnable = self._runnable()
+        if runnable:
+            self.points += 1
+            return self.chooser.choose(self.points, me.index, runnable)
+        timed = [t for t in self.threads if t.state == BLOCKED and t.timed]
+        if timed:
+            timed[0].state, timed[0].timed_out = RUNNABLE, True
+            return timed[0].index
+        return None
+
+    def block(self, me: ThreadState, lock: SchedLock, timed: bool) -> bool:
+        """*me* waits for *lock*: pass the turn on. False when the wait timed out."""
+        me.state, me.waiting_for, me.timed, me.timed_out = BLOCKED, lock, timed, False
+        self._step_note(me, "waits for a lock")
+        nxt = self._next_after(me)
+        if nxt is None:
+            waiting = ", ".join(t.name for t in self.threads if t.state == BLOCKED)
+            self._fail(f"deadlock: {waiting} all wait for locks that no running thread will release")
+            raise ScheduleAborted
+        if nxt != me.index:
+            self._hand_over(me, nxt)
+        me.waiting_for = None
+        return not me.timed_out
+
+    def released(self, lock: SchedLock) -> None:
+        for t in self.threads:
+            if t.state == BLOCKED and t.waiting_for is lock:
+                t.state = RUNNABLE
+
+    def _finish(self, me: ThreadState) -> None:
+        me.state = DONE
+        if self.aborted:
+            return
+        nxt = self._next_after(me)
+        if nxt is not None:
+            self.current = nxt
+            self.threads[nxt].gate.release()
+        elif any(t.state == BLOCKED for t in self.threads):
+            waiting = ", ".join(t.name for t in self.threads if t.state == BLOCKED)
+            self._fail(f"deadlock: {waiting} wait forever for a lock (a release is missing?)")
+            self._abort()
+        else:
+            self.finished.release()
+
+    def _fail(self, message: str) -> None:
+        if not self.failure:
+            self.failure = message
+
+    def _abort(self) -> None:
+        self.aborted = True
+        for t in self.threads:
+            if t.state != DONE:
+                t.gate.release()
+        if self.finished.locked():
+            self.finished.release()
+
+    # -- tracing -------------------------------------------------------------------------------
+    def _step_note(self, me: ThreadState, text: str) -> None:
+        if self.steps and self.steps[-1].thread == me.index:
+            self.steps[-1].note(text)
+
+    def _record(self, frame: FrameType, me: ThreadState) -> None:
+        """Note what the previous instruction of *frame* did; start a step on a new line."""
+        previous = self._last.get(id(frame))
+        if previous is not None:
+            effect = _effect(previous[0], frame)
+            if effect:
+                previous[1].note(effect)
+        step = self.steps[-1] if self.steps else None
+        if step is None or (step.thread, step.filename, step.lineno) != (me.index, frame.f_code.co_filename,
+                                                                         frame.f_lineno):
+            step = Step(me.index, frame.f_code.co_filename, frame.f_lineno)
+            self.steps.append(step)
+        instr = _instruction(frame.f_code, frame.f_lasti)
+        if instr is not None:
+            self._last[id(frame)] = (instr, step)
+
+    def _tracer(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if event != "call" or not self.is_submission(frame.f_code.co_filename):
+            return None
+        frame.f_trace_opcodes = True
+        frame.f_trace_lines = False
+
+        def local(frame: FrameType, event: str, arg: Any) -> Any:
+            me = self.me()
+            if me is None or self.aborted:
+                return None
+            if event == "opcode":
+                self._record(frame, me)
+                self.point()
+            elif event == "return":
+                previous = self._last.pop(id(frame), None)
+                if previous is not None and (effect := _effect(previous[0], frame)):
+                    previous[1].note(effect)
+            return local
+
+        return local
+
+    # -- running -------------------------------------------------------------------------------
+    def _thread_main(self, me: ThreadState, body: Callable[[], None]) -> None:
+        me.gate.acquire()  # wait for the first turn
+        if not self.aborted:
+            sys.settrace(self._tracer)
+            try:
+                body()
+            except ScheduleAborted:
+                pass
+            except Violation as exc:
+                self._fail(str(exc))
+            except BaseException as exc:  # noqa: BLE001 - a thread's exception is a finding
+                self._fail(f"{me.name} raised {type(exc).__name__}: {exc}")
+            finally:
+                sys.settrace(None)
+        self._finish(me)
+
+    def run(self, bodies: Sequence[Callable[[], None]], watchdog: float = WATCHDOG) -> bool:
+        """Run the bodies to their end under the chooser; False when the watchdog fired."""
+        global _active
+        self.threads = [ThreadState(i) for i in range(len(bodies))]
+        for t in self.threads:
+            t.gate.acquire()
+        self.finished.acquire()
+        workers = [threading.Thread(target=self._thread_main, args=(t, body), daemon=True,
+                                    name=f"scheduled-{t.name}") for t, body in zip(self.threads, bodies)]
+        _active = self
+        try:
+            for worker in workers:
+                worker.start()
+                assert worker.ident is not None
+                self.by_ident[worker.ident] = self.threads[len(self.by_ident)]
+            self.threads[0].gate.release()
+            completed = self.finished.acquire(timeout=watchdog)
+            if not completed:
+                self._abort()
+            for worker in workers:
+                worker.join(timeout=1.0)
+            return completed and not any(w.is_alive() for w in workers)
+        finally:
+            _active = None
+
+
+# --------------------------------------------------------------------------------------------
+# Locks that pass the turn
+# --------------------------------------------------------------------------------------------
+class SchedLock:
+    """A lock that, under a running scheduler, passes the turn instead of blocking."""
+
+    def __init__(self) -> None:
+        self._real = REAL_LOCK()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        sched = _active
+        me = sched.me() if sched is not None else None
+        if sched is None or me is None:
+            return self._real.acquire(blocking, timeout)
+        while True:
+            if self._real.acquire(False):
+                return True
+            if not blocking:
+                return False
+            if not sched.block(me, self, timed=timeout is not None and timeout >= 0):
+                return False
+
+    def release(self) -> None:
+        self._real.release()
+        sched = _active
+        if sched is not None:
+            sched.released(self)
+
+    def locked(self) -> bool:
+        return self._real.locked()
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def _at_fork_reinit(self) -> None:
+        self._real = REAL_LOCK()
+
+
+def _rlock() -> Any:
+    return threading._PyRLock()  # type: ignore[attr-defined]  # built on _allocate_lock: patched
+
+
+@contextmanager
+def scheduled_primitives() -> Iterator[None]:
+    """While active, new threading locks (and all that is built on them) are SchedLocks."""
+    saved = threading.Lock, threading._allocate_lock, threading.RLock  # type: ignore[attr-defined]
+    threading.Lock = threading._allocate_lock = SchedLock  # type: ignore[attr-defined,misc,assignment]
+    threading.RLock = _rlock  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        threading.Lock, threading._allocate_lock, threading.RLock = saved  # type: ignore[attr-defined,misc]
+
+
+def checkpoint() -> None:
+    """An explicit scheduling point for harness code (e.g. while a thread holds a lease)."""
+    sched = _active
+    if sched is not None:
+        sched.point()
+
+
+def under_folder(folder: str | os.PathLike[str]) -> Callable[[str], bool]:
+    prefix = os.path.join(os.path.realpath(folder), "")
+    return lambda filename: filename.startswith(prefix)
