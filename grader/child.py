@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import functools
 import importlib
 import os
 import signal
@@ -61,6 +62,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--only", required=True, help="comma-separated check names to run")
     parser.add_argument("--suite", action="append", default=[], help="test files to run")
+    parser.add_argument("--explain", action="store_true",
+                        help="after the first failed stress check, search for the interleaving behind it")
     return parser.parse_args(argv)
 
 
@@ -146,7 +149,13 @@ def main(argv: list[str]) -> None:
         os._exit(0)
     sender.send("imported")
 
-    plugin = GraderPlugin(exercise, set(args.only.split(",")), sender, snapshot)
+    explainer = None
+    if args.explain:
+        from grader import explain
+
+        target = Path(args.target)
+        explainer = functools.partial(explain.explain, target, exercise.name, args.seed)
+    plugin = GraderPlugin(exercise, set(args.only.split(",")), sender, snapshot, explainer)
     ini = Path(__file__).with_name("suites") / "pytest.ini"
     pytest_args = [
         "-c", str(ini),

@@ -7,16 +7,20 @@ error when it could not grade (no such folder, unknown exercise, bad option).
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import batch, catalog, formats
+from grader import batch, catalog, formats, limits
 from grader.render import Progress, score_table
 from grader.report import ExerciseResult, Report
-from grader.runner import grade_exercise
+from grader.runner import KIT_ROOT, grade_exercise
+
+REPLAY_TIMEOUT = 60.0  # seconds; a replay is a few small runs, each bounded by the scheduler's watchdog
 
 
 class UsageError(Exception):
@@ -42,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop grading an exercise at its first lost point")
     parser.add_argument("--quiet", action="store_true", help="no progress line while grading")
     parser.add_argument("--verbose", action="store_true", help="show full diagnostics of lost points")
+    parser.add_argument("--replay", metavar="ID",
+                        help="re-run the thread schedule with this ID (from the feedback) on one --exercise")
     scores = parser.add_argument_group("score files (they all agree with --json)")
     scores.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
     scores.add_argument("--junit", metavar="PATH", help="write JUnit XML, for any CI's test view")
@@ -146,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return class_main(args, exercises)
         check_batch_options(args)
         target = check_target(args.target)
+        if args.replay is not None:
+            return replay_main(target, args.exercise, args.replay)
     except (UsageError, batch.BatchError) as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
@@ -161,6 +169,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"grader: score {report.percent:.1f}% is below --fail-under {args.fail_under:g}%", file=sys.stderr)
         return 1
     return 0
+
+
+def replay_main(target: Path, names: Sequence[str], replay_id: str) -> int:
+    """``--replay ID``: run one schedule again, in a child process of its own, and print it."""
+    if len(names) != 1:
+        raise UsageError("--replay needs exactly one --exercise NAME (the exercise the ID was found in)")
+    exercise = catalog.get(names[0]).name
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grader.explain", "--target", str(target), "--exercise", exercise,
+         "--replay", replay_id],
+        cwd=target, start_new_session=True, env={**os.environ, "PYTHONPATH": str(KIT_ROOT)},
+    )
+    try:
+        return proc.wait(timeout=REPLAY_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        print(f"grader: the replay did not finish within {REPLAY_TIMEOUT:g} s", file=sys.stderr)
+        return 0
+    finally:
+        limits.kill_session(proc.pid)
+        proc.wait()
 
 
 def write_score_files(report: Report, args: argparse.Namespace) -> None:

@@ -23,6 +23,7 @@ import pytest
 from grader import stacks
 from grader.catalog import Check, Exercise
 from grader.channel import Sender
+from grader.explain import Explanation
 from grader.integrity import Snapshot
 
 # After a run's own timeout, faulthandler dumps every stack and ends the child this much later:
@@ -42,8 +43,11 @@ class SubmissionAborted(Exception):
 class GraderPlugin:
     """Registered by ``grader.child``; one instance per child process."""
 
-    def __init__(self, exercise: Exercise, only: set[str], sender: Sender, snapshot: Snapshot) -> None:
+    def __init__(self, exercise: Exercise, only: set[str], sender: Sender, snapshot: Snapshot,
+                 explainer: Callable[[], Explanation | None] | None = None) -> None:
         self.exercise = exercise
+        # Searches for the interleaving behind the first failed stress check (grader.explain)
+        self.explainer = explainer
         self.only = only
         self.sender = sender
         self.snapshot = snapshot
@@ -160,12 +164,30 @@ class GraderPlugin:
         if status != "passed":
             self.failed_checks.add(name)
         self.sender.send("end", check=name, status=status, message=message, details=details)
+        if status != "passed" and self.explainer is not None and self._is_stress(name):
+            self._explain(name)
         if status != "passed" and self._threads_left_running():
             # Threads of the failed run are still busy (blocked, or looping): they would disturb
             # the next checks. End this child; the parent starts a fresh one for the rest.
             self.sender.send("restart")
             sys.stdout.flush()
             os._exit(0)
+
+    def _is_stress(self, name: str) -> bool:
+        check = self._check_of(name)
+        return check is not None and check.hidden
+
+    def _explain(self, name: str) -> None:
+        """Find and send the failing interleaving; once per child, bounded by the search budget."""
+        explainer, self.explainer = self.explainer, None
+        self.sender.send("explaining", check=name)
+        try:
+            found = explainer()
+        except Exception as exc:  # noqa: BLE001 - an explanation is a bonus, never a verdict
+            found = None
+            print(f"[grader: the interleaving search failed: {type(exc).__name__}: {exc}]", file=sys.stderr)
+        self.sender.send("explained", check=name, replay=found.replay_id if found else "",
+                         text=found.text if found else "")
 
     def _threads_left_running(self) -> bool:
         return any(t.is_alive() and id(t) not in self.baseline_threads for t in threading.enumerate())

@@ -69,7 +69,7 @@ def exercise_block(result: ExerciseResult, *, verbose: bool = False) -> list[str
         lines.append(title)
         if test.message and test.message != result.message:
             lines += textwrap.wrap(test.message, 72, initial_indent="        ", subsequent_indent="        ")
-        if test.details and (verbose or test.status == Status.TIMEOUT):
+        if test.details and (verbose or test.status == Status.TIMEOUT or test.replay):
             lines += ["        " + row for row in test.details.splitlines()[:40]]
     return lines
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from grader import limits
 from grader.catalog import Check, Exercise
 from grader.channel import Receiver
+from grader.explain import SCENARIOS
 from grader.plugin import BACKSTOP_GRACE
 from grader.report import ExerciseResult, ExerciseStatus, Status, TestResult
 
@@ -35,6 +36,7 @@ KILL_GRACE = 2.0  # after the child's own backstop, the parent kills
 EXERCISE_BUDGET = 150.0  # wall-clock seconds for one exercise, whatever the submission does
 POLL_INTERVAL = 0.2  # how often the parent looks whether the child has exited
 EXIT_DRAIN = 1.0  # after the child exits, read what is left in the pipes for this long at most
+EXPLAIN_GRACE = 40.0  # the interleaving search after a failed stress check (grader.explain)
 
 ProgressCallback = Callable[[str, str, int, int], None]  # exercise, check title, run, runs
 
@@ -50,6 +52,7 @@ class CheckState:
     message: str = ""
     details: str = ""
     finished: bool = False
+    replay: str = ""  # replay ID of the interleaving found behind the failure
 
     def fail(self, status: Status, message: str, details: str = "") -> None:
         if self.failed_runs == 0:
@@ -67,6 +70,7 @@ class ChildOutcome:
     current: CheckState | None = None
     stderr_tail: str = ""
     returncode: int | None = None
+    explained: bool = False  # the child ran (or began) the interleaving search
 
 
 @dataclass
@@ -123,11 +127,13 @@ def grade_exercise(
     states = {c.test: CheckState(c) for c in checks}
     deadline = started + budget
     exercise_status, exercise_message = ExerciseStatus.GRADED, ""
+    explain = exercise.name in SCENARIOS and not fail_fast  # one search per exercise at most
     for _attempt in range(len(checks) + 1):
         remaining = [s for s in states.values() if not s.finished]
         if not remaining:
             break
-        outcome = _run_child(exercise, target, seed, files, remaining, deadline, progress, fail_fast)
+        outcome = _run_child(exercise, target, seed, files, remaining, deadline, progress, fail_fast, explain)
+        explain = explain and not outcome.explained
         if outcome.kind == "import_error":
             exercise_status, exercise_message = ExerciseStatus.IMPORT_ERROR, outcome.message
             for state in remaining:
@@ -149,6 +155,8 @@ def grade_exercise(
                 if not state.finished:
                     state.fail(Status.TIMEOUT, exercise_message)
             break
+        if outcome.kind in ("died", "hung") and outcome.current is None and outcome.explained:
+            continue  # the interleaving search, after a verdict, ended the child: go on with a new one
         if outcome.kind in ("died", "hung"):
             _blame(outcome, remaining, target)
             continue
@@ -248,6 +256,7 @@ def _result(
                 message="" if passed else state.message or "failed",
                 hidden=check.hidden,
                 details="" if passed else state.details,
+                replay="" if passed else state.replay,
             )
         )
     score = sum(t.score for t in tests)
@@ -279,6 +288,7 @@ def _run_child(
     deadline: float,
     progress: ProgressCallback | None,
     fail_fast: bool = False,
+    explain: bool = False,
 ) -> ChildOutcome:
     """Start one child for the *remaining* checks and follow it until it ends or must be ended."""
     workdir = Path(tempfile.mkdtemp(prefix=f"grader-{exercise.name}-"))
@@ -292,6 +302,7 @@ def _run_child(
         "--seed", str(seed),
         "--only", ",".join(s.check.test for s in remaining),
         *[arg for f in files for arg in ("--suite", str(f))],
+        *(["--explain"] if explain else []),
     ]
     proc = None
     try:
@@ -345,13 +356,16 @@ def _follow(
     current: CheckState | None = None
     run_deadline = time.monotonic() + START_GRACE
     outcome: ChildOutcome | None = None
+    explained = False
     exited_at: float | None = None
     while selector.get_map() and outcome is None:
         now = time.monotonic()
         if now > deadline:
-            return ChildOutcome("budget", current=current)
+            return ChildOutcome("budget", current=current, explained=explained)
         if now > run_deadline:
-            return ChildOutcome("hung", current=current, stderr_tail=stderr.text())
+            if current is None and explained:  # the search hung: the verdict is in; go on
+                return ChildOutcome("restart", explained=True)
+            return ChildOutcome("hung", current=current, stderr_tail=stderr.text(), explained=explained)
         if exited_at is None and proc.poll() is not None:
             exited_at = now
         if exited_at is not None and now - exited_at > EXIT_DRAIN:
@@ -380,6 +394,12 @@ def _follow(
                     run_deadline = time.monotonic() + START_GRACE
                     if fail_fast and state.failed_runs:
                         return ChildOutcome("restart")
+                elif kind == "explaining":
+                    explained = True
+                    run_deadline = time.monotonic() + EXPLAIN_GRACE
+                elif kind == "explained":
+                    _record_explanation(by_name.get(str(event.get("check", ""))), event)
+                    run_deadline = time.monotonic() + START_GRACE
                 elif kind == "restart" and outcome is None:
                     outcome = ChildOutcome("restart")
                 elif kind in ("import_error", "tampered"):
@@ -387,10 +407,21 @@ def _follow(
                 elif kind == "done" and outcome is None:
                     outcome = ChildOutcome("done")
     if outcome is not None and (outcome.kind != "done" or current is None):
+        outcome.explained = explained
         return outcome
     limits.kill_session(proc.pid)
     returncode = proc.wait()
-    return ChildOutcome("died", current=current, stderr_tail=stderr.text(), returncode=returncode)
+    return ChildOutcome("died", current=current, stderr_tail=stderr.text(), returncode=returncode,
+                        explained=explained)
+
+
+def _record_explanation(state: CheckState | None, event: dict[str, object]) -> None:
+    """Put the failing interleaving first in the check's diagnostics."""
+    text, replay = str(event.get("text") or ""), str(event.get("replay") or "")
+    if state is None or not text:
+        return
+    state.details = text + ("\n\n" + state.details if state.details else "")
+    state.replay = replay
 
 
 def _record_end(state: CheckState, event: dict[str, object]) -> None:
