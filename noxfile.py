@@ -40,11 +40,11 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=["3.10", "3.11", "3.12", "3.13"], default=False)
 def compat(session: nox.Session) -> None:
-    """Grade solutions/ and the stubs on every supported Python (SPEC: same behaviour on each)."""
+    """Grade solutions/ and the stubs, and run the scheduler (bytecode-level), on every supported Python."""
     require_full_kit(session)
     session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
     session.install("-e", ".")
-    session.run("pytest", "tests/test_grading.py", *session.posargs)
+    session.run("pytest", "tests/test_grading.py", "tests/test_explain.py", *session.posargs)
 
 
 @nox.session(default=False)
