@@ -34,8 +34,10 @@ from grader.scheduler import (
     RunResult,
     Scheduler,
     Step,
+    Switch,
     Violation,
     checkpoint,
+    instrument,
     scheduled_primitives,
     under_folder,
 )
@@ -252,6 +254,7 @@ def _compiled(path: Path) -> CodeType:
     key = (str(path), path.stat().st_mtime_ns)
     if key not in _code_cache:
         _code_cache[key] = compile(path.read_bytes(), str(path), "exec")
+        instrument(_code_cache[key])
     return _code_cache[key]
 
 
@@ -287,11 +290,12 @@ class Schedule:
     scenario: Scenario
     threads: int
     calls: int
-    switches: tuple[tuple[int, int], ...]
+    switches: tuple[Switch, ...]
 
     @property
     def replay_id(self) -> str:
-        moves = "".join(f".{point}t{thread + 1}" for point, thread in self.switches)
+        """e.g. inc.2x1.1-7-2: two threads, one call each; Thread-1 at its 7th point lets Thread-2 run."""
+        moves = "".join(f".{a + 1}-{k}-{b + 1}" for a, k, b in self.switches)
         return f"{self.scenario.key}.{self.threads}x{self.calls}{moves}"
 
     @classmethod
@@ -304,10 +308,12 @@ class Schedule:
             raise ValueError(f"{text!r} is not a replay ID of {exercise} (they start with: {known})")
         try:
             threads, calls = (int(n) for n in parts[1].split("x"))
-            switches = tuple((int(p), int(t) - 1) for p, t in (part.split("t") for part in parts[2:]))
+            moves = [tuple(int(n) for n in part.split("-")) for part in parts[2:]]
+            switches = tuple((a - 1, k, b - 1) for a, k, b in moves)
         except ValueError:
             raise ValueError(f"{text!r} is not a replay ID: copy it whole from the grader's feedback") from None
-        if not (1 <= threads <= 8 and 1 <= calls <= 8) or any(t < 0 or t >= threads for _, t in switches):
+        if not (1 <= threads <= 8 and 1 <= calls <= 8) or any(
+                not (0 <= a < threads and 0 <= b < threads and a != b and k > 0) for a, k, b in switches):
             raise ValueError(f"{text!r} is not a replay ID: its numbers are out of range")
         return cls(scenarios[parts[0]], threads, calls, switches)
 
@@ -322,21 +328,24 @@ def replay(target: Path, schedule: Schedule) -> RunResult:
 # --------------------------------------------------------------------------------------------
 def single_switch(target: Path, schedule: Schedule, points: int, deadline: float) -> Schedule | None:
     """The earliest one-switch schedule that fails, if any: most races need just one switch."""
-    for point in range(1, points + 1):
+    for k in range(1, points + 1):
         for thread in range(schedule.threads):
-            if time.monotonic() > deadline:
-                return None
-            candidate = Schedule(schedule.scenario, schedule.threads, schedule.calls, ((point, thread),))
-            if replay(target, candidate).failure:
-                return candidate
+            for to in range(schedule.threads):
+                if thread == to:
+                    continue
+                if time.monotonic() > deadline:
+                    return None
+                candidate = Schedule(schedule.scenario, schedule.threads, schedule.calls, ((thread, k, to),))
+                if replay(target, candidate).failure:
+                    return candidate
     return None
 
 
 def shrink(target: Path, schedule: Schedule, points: int = 0, deadline: float = float("inf")) -> Schedule:
     """Few switches: drop every switch the failure does not need, then try a single switch.
 
-    Switches are numbered by scheduling point, so dropping an early one shifts everything after
-    it; trying each single switch finds the short schedules that greedy removal misses.
+    Dropping a switch changes what runs after it, so greedy removal can get stuck with switches
+    that only matter together; trying each single switch finds the one-switch races it misses.
     """
     switches = list(schedule.switches)
     changed = True

@@ -51,22 +51,29 @@ class Violation(Exception):
 # --------------------------------------------------------------------------------------------
 # Choosers: who runs next
 # --------------------------------------------------------------------------------------------
+Switch = tuple[int, int, int]  # (thread, its own k-th scheduling point, thread that runs next)
+
+
 class Chooser:
-    """Decides at each scheduling point which thread runs; records the switches it made."""
+    """Decides at each scheduling point whether the running thread hands the turn to another.
+
+    A switch is named by the thread's *own* count of scheduling points, not a global one, so that
+    dropping one switch while shrinking leaves the meaning of all the others unchanged.
+    """
 
     def __init__(self) -> None:
-        self.switches: list[tuple[int, int]] = []  # (point, thread index) where the turn moved by choice
+        self.switches: list[Switch] = []
 
-    def pick(self, point: int, current: int, runnable: Sequence[int]) -> int:
+    def pick(self, current: int, k: int, others: Sequence[int]) -> int:
         raise NotImplementedError
 
-    def choose(self, point: int, current: int, runnable: Sequence[int]) -> int:
-        chosen = self.pick(point, current, runnable)
-        if chosen not in runnable:
-            chosen = current if current in runnable else runnable[0]
-        if chosen != current and current in runnable:
-            self.switches.append((point, chosen))
-        return chosen
+    def choose(self, current: int, k: int, runnable: Sequence[int]) -> int:
+        others = [t for t in runnable if t != current]
+        chosen = self.pick(current, k, others) if others else current
+        if chosen != current and chosen in others:
+            self.switches.append((current, k, chosen))
+            return chosen
+        return current
 
 
 class RandomChooser(Chooser):
@@ -77,22 +84,19 @@ class RandomChooser(Chooser):
         self.rng = random.Random(seed)
         self.p = p
 
-    def pick(self, point: int, current: int, runnable: Sequence[int]) -> int:
-        others = [t for t in runnable if t != current]
-        if others and (current not in runnable or self.rng.random() < self.p):
-            return self.rng.choice(others)
-        return current
+    def pick(self, current: int, k: int, others: Sequence[int]) -> int:
+        return self.rng.choice(others) if self.rng.random() < self.p else current
 
 
 class ReplayChooser(Chooser):
-    """Make exactly the given switches; otherwise keep the current thread (or the first runnable)."""
+    """Make exactly the given switches, where they are possible; otherwise keep running."""
 
-    def __init__(self, switches: Sequence[tuple[int, int]]) -> None:
+    def __init__(self, switches: Sequence[Switch]) -> None:
         super().__init__()
-        self.planned = dict(switches)
+        self.planned = {(thread, k): to for thread, k, to in switches}
 
-    def pick(self, point: int, current: int, runnable: Sequence[int]) -> int:
-        return self.planned.get(point, current)
+    def pick(self, current: int, k: int, others: Sequence[int]) -> int:
+        return self.planned.get((current, k), current)
 
 
 # --------------------------------------------------------------------------------------------
@@ -175,6 +179,60 @@ def _describe(instr: dis.Instruction, frame: FrameType) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Opcode events: sys.monitoring on 3.12+, sys.settrace before
+# --------------------------------------------------------------------------------------------
+# On 3.12 and later, opcode tracing switched on from a frame's "call" event (settrace) takes effect
+# only at the code's *next* call, so the first call of each function would run without scheduling
+# points and a replay ID would not replay in a fresh process. sys.monitoring instruments the
+# submission's code objects before they ever run.
+MONITORING = getattr(sys, "monitoring", None)
+_tool: int | None = None
+# By identity: code objects compare equal by value, and two submissions often share a function.
+_instrumented: dict[int, CodeType] = {}
+
+
+def _monitoring_tool() -> int | None:
+    """A sys.monitoring tool id of our own (claimed once per process), or None before 3.12."""
+    global _tool
+    if MONITORING is None or _tool is not None:
+        return _tool
+    for candidate in (4, 3, 5):
+        if MONITORING.get_tool(candidate) is None:
+            MONITORING.use_tool_id(candidate, "grader-scheduler")
+            events = MONITORING.events
+            MONITORING.register_callback(candidate, events.INSTRUCTION, _on_instruction)
+            MONITORING.register_callback(candidate, events.PY_RETURN, _on_return)
+            _tool = candidate
+            break
+    return _tool
+
+
+def instrument(code: CodeType) -> None:
+    """Give every code object in *code* (a compiled module) scheduling points, from its first call."""
+    tool = _monitoring_tool()
+    if tool is None or id(code) in _instrumented:
+        return
+    _instrumented[id(code)] = code  # also keeps it alive, so its id is not reused
+    assert MONITORING is not None
+    MONITORING.set_local_events(tool, code, MONITORING.events.INSTRUCTION | MONITORING.events.PY_RETURN)
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            instrument(const)
+
+
+def _on_instruction(code: CodeType, offset: int) -> None:
+    sched = _active
+    if sched is not None:
+        sched.on_opcode(sys._getframe(1))
+
+
+def _on_return(code: CodeType, offset: int, value: object) -> None:
+    sched = _active
+    if sched is not None:
+        sched.on_return(sys._getframe(1))
+
+
+# --------------------------------------------------------------------------------------------
 # The scheduler
 # --------------------------------------------------------------------------------------------
 RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
@@ -185,6 +243,7 @@ class ThreadState:
     index: int
     gate: Any = field(default_factory=REAL_LOCK)  # released to give this thread the turn
     state: str = RUNNABLE
+    points: int = 0  # scheduling points this thread has passed
     waiting_for: Any = None  # the SchedLock it waits for
     timed: bool = False  # it waits with a timeout
     timed_out: bool = False
@@ -200,8 +259,8 @@ class RunResult:
 
     failure: str  # "" when every invariant held
     steps: list[Step]
-    switches: list[tuple[int, int]]
-    points: int
+    switches: list[Switch]
+    points: int  # scheduling points passed, by the busiest thread
     abandoned: bool = False  # the watchdog fired: no verdict
 
 
@@ -214,12 +273,15 @@ class Scheduler:
         self.threads: list[ThreadState] = []
         self.by_ident: dict[int, ThreadState] = {}
         self.current = 0
-        self.points = 0
         self.steps: list[Step] = []
         self.failure = ""
         self.aborted = False
         self.finished = REAL_LOCK()
         self._last: dict[int, tuple[dis.Instruction, Step]] = {}  # frame id -> last instruction
+
+    @property
+    def points(self) -> int:
+        return max((t.points for t in self.threads), default=0)
 
     # -- the turn ------------------------------------------------------------------------------
     def me(self) -> ThreadState | None:
@@ -241,17 +303,17 @@ class Scheduler:
         me = self.me()
         if me is None or self.aborted:
             return
-        self.points += 1
-        chosen = self.chooser.choose(self.points, me.index, self._runnable())
+        me.points += 1
+        chosen = self.chooser.choose(me.index, me.points, self._runnable())
         if chosen != me.index:
             self._hand_over(me, chosen)
 
     def _next_after(self, me: ThreadState) -> int | None:
-        """Who runs when *me* cannot: a runnable thread, else a timed waiter that times out."""
+        """Who runs when *me* cannot: the next runnable thread after it in turn (a fixed rule, so
+        that replays agree), else a timed waiter that times out."""
         runnable = self._runnable()
         if runnable:
-            self.points += 1
-            return self.chooser.choose(self.points, me.index, runnable)
+            return min(runnable, key=lambda t: (t - me.index) % len(self.threads))
         timed = [t for t in self.threads if t.state == BLOCKED and t.timed]
         if timed:
             timed[0].state, timed[0].timed_out = RUNNABLE, True
@@ -325,23 +387,35 @@ class Scheduler:
         if instr is not None:
             self._last[id(frame)] = (instr, step)
 
+    def on_opcode(self, frame: FrameType) -> None:
+        """An instruction of the submission is about to run: record it, then maybe switch."""
+        me = self.me()
+        if me is None or self.aborted:
+            return
+        self._record(frame, me)
+        self.point()
+
+    def on_return(self, frame: FrameType) -> None:
+        if self.me() is None:
+            return
+        previous = self._last.pop(id(frame), None)
+        if previous is not None and (effect := _effect(previous[0], frame)):
+            previous[1].note(effect)
+
     def _tracer(self, frame: FrameType, event: str, arg: Any) -> Any:
+        """The settrace path, before 3.12 (sys.monitoring delivers the events from 3.12 on)."""
         if event != "call" or not self.is_submission(frame.f_code.co_filename):
             return None
         frame.f_trace_opcodes = True
         frame.f_trace_lines = False
 
         def local(frame: FrameType, event: str, arg: Any) -> Any:
-            me = self.me()
-            if me is None or self.aborted:
+            if self.aborted:
                 return None
             if event == "opcode":
-                self._record(frame, me)
-                self.point()
+                self.on_opcode(frame)
             elif event == "return":
-                previous = self._last.pop(id(frame), None)
-                if previous is not None and (effect := _effect(previous[0], frame)):
-                    previous[1].note(effect)
+                self.on_return(frame)
             return local
 
         return local
@@ -350,7 +424,11 @@ class Scheduler:
     def _thread_main(self, me: ThreadState, body: Callable[[], None]) -> None:
         me.gate.acquire()  # wait for the first turn
         if not self.aborted:
-            sys.settrace(self._tracer)
+            # Before 3.12, settrace gives the opcode events. From 3.12 on it must stay off here: a
+            # thread's legacy tracer silences the sys.monitoring events of instrumented code.
+            tracing = _tool is None
+            if tracing:
+                sys.settrace(self._tracer)
             try:
                 body()
             except ScheduleAborted:
@@ -360,7 +438,8 @@ class Scheduler:
             except BaseException as exc:  # noqa: BLE001 - a thread's exception is a finding
                 self._fail(f"{me.name} raised {type(exc).__name__}: {exc}")
             finally:
-                sys.settrace(None)
+                if tracing:
+                    sys.settrace(None)
         self._finish(me)
 
     def run(self, bodies: Sequence[Callable[[], None]], watchdog: float = WATCHDOG) -> bool:

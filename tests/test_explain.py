@@ -93,7 +93,8 @@ def test_a_lock_taken_twice_is_reported_as_a_deadlock_not_a_hang(tmp_path: Path)
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("nope.2x1", "they start with: inc"), ("inc.2y1", "copy it whole"), ("inc.2x1.5t3", "out of range")],
+    [("nope.2x1", "they start with: inc"), ("inc.2y1", "copy it whole"), ("inc.2x1.1-5-3", "out of range"),
+     ("inc.2x1.1-5", "copy it whole"), ("inc.2x1.2-5-2", "out of range")],
 )
 def test_a_bad_replay_id_is_refused_clearly(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -101,7 +102,7 @@ def test_a_bad_replay_id_is_refused_clearly(text: str, message: str) -> None:
 
 
 def test_replay_ids_round_trip() -> None:
-    schedule = explain.Schedule(explain.SCENARIOS["semaphore_pool"][1], 3, 2, ((4, 1), (19, 2)))
+    schedule = explain.Schedule(explain.SCENARIOS["semaphore_pool"][1], 3, 2, ((0, 4, 1), (2, 19, 0)))
     assert explain.Schedule.parse("semaphore_pool", schedule.replay_id) == schedule
 
 
