@@ -5,7 +5,7 @@ When a stress test of the counter or the resource pool fails, the grader runs sm
 ``grader.scheduler`` with seeded random switching, until one breaks an invariant. It then shrinks
 the schedule, dropping every switch the failure does not need, and prints the steps that matter:
 
-    lost update in Counter.increment (counter.py), found with --replay inc.2x1.9t2.17t1:
+    lost update in Counter.increment (counter.py), found with --replay inc.2x1.1-27-2:
       Thread-1  counter.py:21  current = self._value      # reads self._value = 0
       Thread-2  counter.py:21  current = self._value      # reads self._value = 0
       ...
