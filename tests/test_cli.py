@@ -47,3 +47,19 @@ def test_a_file_instead_of_a_folder_is_refused(tmp_path: Path) -> None:
     proc = run_cli("--target", str(file))
     assert proc.returncode == 2
     assert "no such folder" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--target", str(SOLUTIONS), "--replay", "inc.2x1"], "--replay needs exactly one --exercise"),
+        (["--target", str(SOLUTIONS), "--exercise", "counter", "--replay", "zzz.2x1"], "is not a replay ID"),
+        (["--target", str(SOLUTIONS), "--fail-under", "abc"], "is not a number"),
+    ],
+    ids=["replay-without-exercise", "replay-bad-id", "fail-under-not-a-number"],
+)
+def test_options_beyond_spec_fail_with_one_clear_line(args: list[str], expected: str) -> None:
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert expected in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
