@@ -22,7 +22,6 @@ import pytest
 from grader.report import validate
 from tests.kit import HOSTILE, ROOT, Graded, grade, submission_with
 
-
 BUDGET = 150.0  # seconds: the grader's own per-exercise budget; these cases must stay well inside
 
 

@@ -14,7 +14,15 @@ from types import ModuleType
 import pytest
 
 from grader.preempt import preempted
-from grader.testing import LONG_TIMEOUT, SHORT_TIMEOUT, call_within, run_threads, still_running, submission, threads_left_behind
+from grader.testing import (
+    LONG_TIMEOUT,
+    SHORT_TIMEOUT,
+    call_within,
+    run_threads,
+    still_running,
+    submission,
+    threads_left_behind,
+)
 
 PRODUCERS = 3
 CONSUMERS = 4
