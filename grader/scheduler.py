@@ -449,8 +449,10 @@ class Scheduler:
         for t in self.threads:
             t.gate.acquire()
         self.finished.acquire()
-        workers = [threading.Thread(target=self._thread_main, args=(t, body), daemon=True,
-                                    name=f"scheduled-{t.name}") for t, body in zip(self.threads, bodies, strict=True)]
+        workers = [
+            threading.Thread(target=self._thread_main, args=(t, body), daemon=True, name=f"scheduled-{t.name}")
+            for t, body in zip(self.threads, bodies, strict=True)
+        ]
         _active = self
         try:
             for worker in workers:
