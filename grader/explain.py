@@ -46,6 +46,7 @@ SEARCH_BUDGET = 8.0  # seconds spent looking for a failing schedule after a stre
 SIZES = ((2, 1), (2, 2), (3, 1), (3, 2))  # (threads, calls per thread), smallest first
 PROBABILITIES = (0.3, 0.1, 0.03)  # switch chances tried in turn: short and long preemption windows
 ATTEMPTS = 12  # random schedules per scenario, size and probability
+PAIR_TRIES = 400  # random two-switch schedules tried while shrinking
 MAX_STEPS = 10
 
 Bodies = list[Callable[[], None]]
@@ -362,7 +363,31 @@ def shrink(target: Path, schedule: Schedule, points: int = 0, deadline: float = 
     smaller = Schedule(schedule.scenario, schedule.threads, schedule.calls, tuple(switches))
     if len(switches) > 1 and (one := single_switch(target, smaller, points, deadline)):
         return one
+    if len(switches) > 2 and (two := switch_pairs(target, smaller, points, deadline)):
+        return two
     return smaller
+
+
+def switch_pairs(target: Path, schedule: Schedule, points: int, deadline: float,
+                 tries: int = PAIR_TRIES) -> Schedule | None:
+    """A failing schedule of two switches (there and back), sampled at random, if one is found.
+
+    Races that need a thread to be overtaken and then resumed (two switches) are common; trying
+    every pair would cost points squared runs, a seeded sample of them finds most.
+    """
+    rng = random.Random(len(schedule.switches) * 7919 + points)
+    pairs = [(a, b) for a in range(schedule.threads) for b in range(schedule.threads) if a != b]
+    for _ in range(tries):
+        if time.monotonic() > deadline:
+            return None
+        a, b = rng.choice(pairs)
+        plan = ((a, rng.randint(1, points), b), (b, rng.randint(1, points), a))
+        candidate = Schedule(schedule.scenario, schedule.threads, schedule.calls, plan)
+        result = replay(target, candidate)
+        if result.failure:
+            # keep only the switches that happened (a planned one may never have been reached)
+            return Schedule(schedule.scenario, schedule.threads, schedule.calls, tuple(result.switches))
+    return None
 
 
 def search(target: Path, exercise: str, seed: int, budget: float = SEARCH_BUDGET) -> Schedule | None:
@@ -423,7 +448,23 @@ def key_steps(steps: Sequence[Step], limit: int = MAX_STEPS) -> list[tuple[Step,
         # Too long: the counters and flags a race is usually about matter more than containers.
         scalar = [(step, notes) for step, notes in shown if any(not _is_container_note(n) for n in notes)]
         shown = scalar if len(scalar) >= 2 else shown
-    return shown[-limit:]
+    return _around_switches(shown, limit)
+
+
+def _around_switches(shown: list[tuple[Step, list[str]]], limit: int) -> list[tuple[Step, list[str]]]:
+    """At most *limit* steps, in order: first those next to a switch of thread, then the latest."""
+    if len(shown) <= limit:
+        return shown
+    threads = [step.thread for step, _ in shown]
+    last = len(shown) - 1
+    edges = [i for i in range(len(shown))
+             if i == last or (i > 0 and threads[i - 1] != threads[i]) or (i < last and threads[i + 1] != threads[i])]
+    keep = set(edges[-limit:])
+    for i in reversed(range(len(shown))):
+        if len(keep) >= limit:
+            break
+        keep.add(i)
+    return [shown[i] for i in sorted(keep)]
 
 
 def _is_container_note(note: str) -> bool:

@@ -26,6 +26,7 @@ import dis
 import linecache
 import os
 import random
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -131,6 +132,11 @@ CONTAINERS = (list, dict, set, tuple, collections.deque)
 SHORT = 60  # a container is shown when its repr is at most this long
 
 
+def _show(value: object) -> str:
+    """repr() of a value for the timeline, with object ids (dict keys, say) shortened to 'id'."""
+    return re.sub(r"\b\d{9,}\b", "id", repr(value))
+
+
 def _shown(value: object) -> bool:
     """Whether *value* is worth showing in a timeline: a scalar or a short container."""
     if isinstance(value, SCALARS):
@@ -165,14 +171,14 @@ def _describe(instr: dis.Instruction, frame: FrameType) -> str:
     owner = frame.f_locals.get("self")
     if op.startswith("LOAD_ATTR") and owner is not None and name in getattr(owner, "__dict__", {}):
         value = owner.__dict__[name]
-        return f"reads self.{name} = {value!r}" if _shown(value) else ""
+        return f"reads self.{name} = {_show(value)}" if _shown(value) else ""
     if op == "STORE_ATTR" and owner is not None and name in getattr(owner, "__dict__", {}):
         value = owner.__dict__[name]
-        return f"writes self.{name} = {value!r}" if _shown(value) else ""
+        return f"writes self.{name} = {_show(value)}" if _shown(value) else ""
     if op in ("LOAD_GLOBAL", "STORE_GLOBAL") and name in frame.f_globals \
             and _shown(frame.f_globals[name]):
         verb = "reads" if op == "LOAD_GLOBAL" else "writes"
-        return f"{verb} {name} = {frame.f_globals[name]!r}"
+        return f"{verb} {name} = {_show(frame.f_globals[name])}"
     if op == "STORE_FAST" and isinstance(frame.f_locals.get(name), SCALARS):
         return f"local {name} = {frame.f_locals[name]!r}"
     return ""
