@@ -92,18 +92,18 @@ def mutant_files(mutants: Path, names: Sequence[str]) -> list[tuple[str, Path]]:
 
 
 def table(mutant_tallies: Sequence[Tally], solution_tallies: Sequence[Tally]) -> str:
-    lines = [f"{'mutant':<44} {'exercise':<28} {'caught':>8} {'median s':>9}"]
+    lines = [f"{'mutant':<58} {'exercise':<28} {'caught':>8} {'median s':>9}"]
     for tally in mutant_tallies:
         flag = "" if tally.rate >= REQUIRED_CATCH_RATE else "   <-- below 99%"
         lines.append(
-            f"{tally.label:<44} {tally.exercise:<28} {tally.failed:>3}/{tally.runs:<4} {tally.median:>9.2f}{flag}"
+            f"{tally.label:<58} {tally.exercise:<28} {tally.failed:>3}/{tally.runs:<4} {tally.median:>9.2f}{flag}"
         )
     lines.append("")
-    lines.append(f"{'solutions':<44} {'exercise':<28} {'failed':>8} {'median s':>9}")
+    lines.append(f"{'solutions':<58} {'exercise':<28} {'failed':>8} {'median s':>9}")
     for tally in solution_tallies:
         flag = "" if tally.failed == 0 else "   <-- FALSE FAILURES"
         lines.append(
-            f"{tally.label:<44} {tally.exercise:<28} {tally.failed:>3}/{tally.runs:<4} {tally.median:>9.2f}{flag}"
+            f"{tally.label:<58} {tally.exercise:<28} {tally.failed:>3}/{tally.runs:<4} {tally.median:>9.2f}{flag}"
         )
         lines += [f"    e.g. {example}" for example in tally.examples]
     return "\n".join(lines)
