@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -139,7 +141,18 @@ def grade(
     return report
 
 
+def stop_on_sigterm() -> None:
+    """Treat SIGTERM (a CI job cancelled, ``kill``) like Ctrl-C: report, end the children, clean up."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    stop_on_sigterm()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["merge"]:
         return merge_main(argv[1:])

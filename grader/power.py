@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import catalog
+from grader.cli import stop_on_sigterm
 from grader.report import ExerciseResult
 from grader.runner import grade_exercise
 
@@ -119,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="gradings at once (default 2)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the seeds (default random)")
     args = parser.parse_args(argv)
+    stop_on_sigterm()  # a killed measurement still removes its temporary copies
     solutions, mutants = Path(args.solutions).resolve(), Path(args.mutants).resolve()
     if not solutions.is_dir() or not mutants.is_dir():
         print(f"power: error: need folders {args.solutions} and {args.mutants}", file=sys.stderr)

@@ -121,25 +121,31 @@ def test_hostile_submission_is_graded_safely(case: str, tmp_path: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def test_ctrl_c_stops_grading_reports_what_it_had_and_leaves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupt_stops_grading_reports_what_it_had_and_leaves_nothing(tmp_path: Path, signum: int) -> None:
     target = submission_with(tmp_path, {"counter": HOSTILE / "sigalrm_ignored_endless_reset.py"})
     report = tmp_path / "r.json"
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "grader", "--target", str(target), "--json", str(report), "--quiet",
          "--exercise", "downloader", "--exercise", "counter"],  # graded in this (catalog) order
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any("--exercise counter" in p for p in processes_mentioning(str(target))):
         time.sleep(0.1)  # wait until counter's grading child runs
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     try:
         out, err = proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-        pytest.fail("the grader did not stop within 10 s of Ctrl-C")
+        pytest.fail("the grader did not stop within 10 s of the signal")
+    assert proc.returncode == 130
     assert "downloader" in out and "TOTAL" in out, out
     assert "interrupted" in out
     assert report.exists(), "the report of what was graded should still be written"
-    assert not processes_mentioning(str(target)), "processes left behind after Ctrl-C"
+    assert not processes_mentioning(str(target)), "processes left behind after the interrupt"
+    assert list(tmpdir.iterdir()) == [], f"temporary files left: {list(tmpdir.iterdir())}"
