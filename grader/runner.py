@@ -155,8 +155,6 @@ def grade_exercise(
                 if not state.finished:
                     state.fail(Status.TIMEOUT, exercise_message)
             break
-        if outcome.kind in ("died", "hung") and outcome.current is None and outcome.explained:
-            continue  # the interleaving search, after a verdict, ended the child: go on with a new one
         if outcome.kind in ("died", "hung"):
             _blame(outcome, remaining, target)
             continue
@@ -411,6 +409,8 @@ def _follow(
         return outcome
     limits.kill_session(proc.pid)
     returncode = proc.wait()
+    if current is None and explained:  # the search ended the child: the verdict is in; go on
+        return ChildOutcome("restart", explained=True)
     return ChildOutcome("died", current=current, stderr_tail=stderr.text(), returncode=returncode,
                         explained=explained)
 
