@@ -96,8 +96,7 @@ def grade_one(folder: Path, reports: Path, args: Sequence[str]) -> tuple[dict[st
                "--quiet", *args]
     started = time.monotonic()
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=SUBMISSION_TIMEOUT,
-                              start_new_session=False)
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=SUBMISSION_TIMEOUT)
     except subprocess.TimeoutExpired:
         return None, time.monotonic() - started, "the grader did not finish"
     seconds = time.monotonic() - started

@@ -390,8 +390,9 @@ def switch_pairs(target: Path, schedule: Schedule, points: int, deadline: float,
     return None
 
 
-def search(target: Path, exercise: str, seed: int, budget: float = SEARCH_BUDGET) -> Schedule | None:
-    """A small failing schedule for *exercise*, or None when none was found within *budget*."""
+def search(target: Path, exercise: str, seed: int,
+           budget: float = SEARCH_BUDGET) -> tuple[Schedule, RunResult] | None:
+    """A small failing schedule for *exercise* and its replay, or None when none was found."""
     deadline = time.monotonic() + budget
     rng = random.Random(seed)
     for threads, calls in SIZES:
@@ -404,7 +405,8 @@ def search(target: Path, exercise: str, seed: int, budget: float = SEARCH_BUDGET
                     if result.failure:
                         found = Schedule(scenario, threads, calls, tuple(result.switches))
                         small = shrink(target, found, result.points, deadline + budget / 2)
-                        return small if replay(target, small).failure else found
+                        replayed = replay(target, small)
+                        return (small, replayed) if replayed.failure else (found, replay(target, found))
     return None
 
 
@@ -497,12 +499,10 @@ def explain(target: Path, exercise: str, seed: int, budget: float = SEARCH_BUDGE
     """Search, shrink, replay: the timeline of a failing schedule, or None."""
     if exercise not in SCENARIOS or not (target / f"{exercise}.py").is_file():
         return None
-    schedule = search(target, exercise, seed, budget)
-    if schedule is None:
+    found = search(target, exercise, seed, budget)
+    if found is None or not found[1].failure:
         return None
-    result = replay(target, schedule)
-    if not result.failure:
-        return None
+    schedule, result = found
     return Explanation(schedule.replay_id, timeline(schedule, result))
 
 

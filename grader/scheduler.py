@@ -121,11 +121,6 @@ class Step:
         if not self.notes or self.notes[-1] != text:
             self.notes.append(text)
 
-    @property
-    def shared(self) -> bool:
-        """True when the step touched state other threads see (attributes, globals, locks)."""
-        return any(not n.startswith("local ") for n in self.notes)
-
 
 SCALARS = (int, float, str, bool, type(None))
 CONTAINERS = (list, dict, set, tuple, collections.deque)
@@ -278,7 +273,6 @@ class Scheduler:
         self.is_submission = is_submission
         self.threads: list[ThreadState] = []
         self.by_ident: dict[int, ThreadState] = {}
-        self.current = 0
         self.steps: list[Step] = []
         self.failure = ""
         self.aborted = False
@@ -298,7 +292,6 @@ class Scheduler:
 
     def _hand_over(self, me: ThreadState, to: int) -> None:
         """Give the turn to thread *to* and wait until it comes back to *me*."""
-        self.current = to
         self.threads[to].gate.release()
         me.gate.acquire()
         if self.aborted:
@@ -351,7 +344,6 @@ class Scheduler:
             return
         nxt = self._next_after(me)
         if nxt is not None:
-            self.current = nxt
             self.threads[nxt].gate.release()
         elif any(t.state == BLOCKED for t in self.threads):
             waiting = ", ".join(t.name for t in self.threads if t.state == BLOCKED)
