@@ -69,6 +69,12 @@ def grade(
     return Graded(proc.returncode, proc.stdout, proc.stderr, report)
 
 
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python -m grader ARGS` from the kit's root, output captured (for CLI errors and options)."""
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
 def case_files(folder: Path, exercise: str) -> list[Path]:
     """The .py files under folder/exercise, sorted, for parametrizing tests."""
     return sorted((folder / exercise).glob("*.py"))

@@ -6,14 +6,13 @@ import csv
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from grader import batch, catalog
 from grader.report import validate
-from tests.kit import EXERCISES, HOSTILE, MUTANTS, ROOT, submission_with
+from tests.kit import EXERCISES, HOSTILE, MUTANTS, run_cli, submission_with
 
 GRADED = ["counter", "downloader"]  # two quick exercises keep the class run short
 
@@ -37,8 +36,7 @@ def make_class(root: Path) -> Path:
 
 
 def run_grader(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
+    return run_cli(*args, timeout=600)
 
 
 def read_csv(path: Path) -> dict[str, dict[str, str]]:

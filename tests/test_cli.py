@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.kit import ROOT, SOLUTIONS
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+from tests.kit import SOLUTIONS, run_cli
 
 
 @pytest.mark.parametrize(

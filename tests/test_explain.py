@@ -4,15 +4,13 @@ and never fails or deadlocks a correct submission."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from grader import explain
 from grader.scheduler import RandomChooser
-from tests.kit import ALTERNATIVES, MUTANTS, ROOT, SOLUTIONS, grade, submission_with
+from tests.kit import ALTERNATIVES, MUTANTS, SOLUTIONS, grade, run_cli, submission_with
 
 RACY = {
     "counter": ["no_lock", "check_then_act_outside_lock", "reset_in_two_steps", "lock_on_increment_only",
@@ -116,7 +114,6 @@ def test_grading_reports_the_timeline_and_replay_reproduces_it(tmp_path: Path) -
     assert test["details"].startswith("lost update in Counter.increment") and test["status"] == "failed"
     assert f"--replay {test['replay']}" in graded.stdout, "the table shows the timeline"
     for _ in range(2):
-        proc = subprocess.run([sys.executable, "-m", "grader", "--target", str(target), "--exercise", "counter",
-                               "--replay", test["replay"]], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        proc = run_cli("--target", str(target), "--exercise", "counter", "--replay", test["replay"])
         assert proc.returncode == 0 and "reproduced" in proc.stdout, proc.stdout + proc.stderr
         assert test["details"].splitlines()[-1] in proc.stdout
