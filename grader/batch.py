@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from grader import catalog
+from grader.budgets import SUBMISSION_TIMEOUT
 from grader.report import ExerciseStatus, write_text_atomic
 
-SUBMISSION_TIMEOUT = 1200.0  # seconds: far above five exercise budgets; a safety net, not a limit
 STATUS_ORDER = [ExerciseStatus.TIMED_OUT.value, ExerciseStatus.IMPORT_ERROR.value, ExerciseStatus.GRADED.value]
 
 

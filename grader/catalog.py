@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grader.budgets import PROCESS_RUN_TIMEOUT, RUN_TIMEOUT, SLOW_PROCESS_RUN_TIMEOUT
+
 
 @dataclass(frozen=True)
 class Check:
@@ -25,8 +27,8 @@ class Check:
     hidden: bool = False  # hidden stress tests live in grader/suites/hidden/, visible in visible/
     runs: int = 1  # repetitions (pytest-repeat); all must pass for the points
     # Seconds per repetition before the test is reported as a timeout: the backstop. Suites detect
-    # hangs themselves sooner (grader.testing's LONG_TIMEOUT) and say which call hung.
-    timeout: float = 20.0
+    # hangs themselves sooner (grader.budgets: LONG_TIMEOUT and others) and say which call hung.
+    timeout: float = RUN_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -181,24 +183,24 @@ PRODUCER_CONSUMER_PROCESSES = Exercise(
         "pairs, drain the result queue before join(), and watch for workers that died."
     ),
     checks=(
-        Check("test_results_come_back_in_input_order", "results come back in input order", 2, timeout=60),
+        Check("test_results_come_back_in_input_order", "results come back in input order", 2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_every_start_method_is_used_and_works", "fork, spawn and forkserver are used and work",
-              3, timeout=60),
-        Check("test_sizes_below_one_are_refused", "workers or capacity below 1 are refused", 1, timeout=60),
+              3, timeout=PROCESS_RUN_TIMEOUT),
+        Check("test_sizes_below_one_are_refused", "workers or capacity below 1 are refused", 1, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_an_exception_in_work_becomes_worker_error", "an exception in work becomes WorkerError",
-              2, timeout=60),
+              2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_lazy_input_is_read_only_as_fast_as_workers_keep_up",
-              "a lazy input is read only as fast as the workers keep up", 3, hidden=True, runs=2, timeout=60),
+              "a lazy input is read only as fast as the workers keep up", 3, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_two_workers_really_run_at_the_same_time", "two workers really run at the same time",
-              2, hidden=True, runs=2, timeout=60),
+              2, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_results_are_returned_in_input_order", "results in input order when work finishes out of order",
-              2, hidden=True, runs=2, timeout=60),
+              2, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_a_dying_worker_raises_worker_error_and_nothing_is_left",
-              "a dying worker raises WorkerError, nothing is left", 2, hidden=True, runs=2, timeout=60),
+              "a dying worker raises WorkerError, nothing is left", 2, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_large_results_are_collected_without_deadlock", "large results are collected without deadlock",
-              1, hidden=True, runs=2, timeout=60),
+              1, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_no_process_is_left_running_or_unjoined", "no worker process is left running or unjoined",
-              2, hidden=True, runs=2, timeout=90),
+              2, hidden=True, runs=2, timeout=SLOW_PROCESS_RUN_TIMEOUT),
     ),
 )
 

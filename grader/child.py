@@ -18,10 +18,7 @@ import sys
 import traceback
 from pathlib import Path
 
-IMPORT_TIMEOUT = 10.0  # seconds an import may take before it counts as an endless loop
-
-
-OUTPUT_LIMIT = 1024 * 1024  # bytes of print() output passed on per stream; the rest is dropped
+from grader.budgets import BACKSTOP_GRACE, IMPORT_TIMEOUT, OUTPUT_LIMIT
 
 
 class CappedStream:
@@ -102,7 +99,7 @@ def import_submission(name: str) -> str:
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, IMPORT_TIMEOUT)
-    faulthandler.dump_traceback_later(IMPORT_TIMEOUT + 3, exit=True, file=sys.stderr)
+    faulthandler.dump_traceback_later(IMPORT_TIMEOUT + BACKSTOP_GRACE, exit=True, file=sys.stderr)
     try:
         importlib.import_module(name)
     except BaseException as exc:  # noqa: BLE001 - anything at import time is the student's error

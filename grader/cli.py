@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader import batch, catalog, formats, limits
+from grader.budgets import REPLAY_TIMEOUT
 from grader.render import Progress, score_table
 from grader.report import ExerciseResult, Report
 from grader.runner import KIT_ROOT, grade_exercise
-
-REPLAY_TIMEOUT = 60.0  # seconds; a replay is a few small runs, each bounded by the scheduler's watchdog
 
 
 class UsageError(Exception):

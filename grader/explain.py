@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType, ModuleType
 
+from grader.budgets import SEARCH_BUDGET, SEARCH_PROBABILITIES, SHRINK_SHARE
 from grader.scheduler import (
     RandomChooser,
     ReplayChooser,
@@ -42,9 +43,8 @@ from grader.scheduler import (
     under_folder,
 )
 
-SEARCH_BUDGET = 8.0  # seconds spent looking for a failing schedule after a stress test failed
 SIZES = ((2, 1), (2, 2), (3, 1), (3, 2))  # (threads, calls per thread), smallest first
-PROBABILITIES = (0.3, 0.1, 0.03)  # switch chances tried in turn: short and long preemption windows
+PROBABILITIES = SEARCH_PROBABILITIES  # switch chances tried in turn (grader.budgets)
 ATTEMPTS = 12  # random schedules per scenario, size and probability
 PAIR_TRIES = 400  # random two-switch schedules tried while shrinking
 MAX_STEPS = 10
@@ -404,7 +404,7 @@ def search(target: Path, exercise: str, seed: int,
                     result = run_once(target, scenario, (threads, calls), RandomChooser(rng.randrange(2**32), p))
                     if result.failure:
                         found = Schedule(scenario, threads, calls, tuple(result.switches))
-                        small = shrink(target, found, result.points, deadline + budget / 2)
+                        small = shrink(target, found, result.points, deadline + budget * SHRINK_SHARE)
                         replayed = replay(target, small)
                         return (small, replayed) if replayed.failure else (found, replay(target, found))
     return None

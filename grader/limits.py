@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import budgets
+
 try:
     import resource
 except ImportError:  # pragma: no cover - not POSIX
@@ -23,11 +25,11 @@ except ImportError:  # pragma: no cover - not POSIX
 class Limits:
     """Per-child limits. Generous for correct code, tight enough to stop a runaway."""
 
-    cpu_seconds: int = 300  # CPU time of the child (its own children count separately)
-    address_space: int = 4 * 1024**3  # bytes of virtual memory: threads reserve stacks, so not less
-    processes: int = 256  # more processes than the user already has (fork bombs)
-    file_size: int = 64 * 1024**2  # largest file the child may write
-    output_bytes: int = 64 * 1024  # captured stdout/stderr kept by the parent, per stream
+    cpu_seconds: int = budgets.CPU_SECONDS
+    address_space: int = budgets.ADDRESS_SPACE
+    processes: int = budgets.PROCESSES
+    file_size: int = budgets.FILE_SIZE
+    output_bytes: int = budgets.OUTPUT_TAIL
 
 
 def apply(limits: Limits) -> None:

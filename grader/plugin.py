@@ -21,14 +21,11 @@ from typing import Any
 import pytest
 
 from grader import stacks
+from grader.budgets import BACKSTOP_GRACE
 from grader.catalog import Check, Exercise
 from grader.channel import Sender
 from grader.explain import Explanation
 from grader.integrity import Snapshot
-
-# After a run's own timeout, faulthandler dumps every stack and ends the child this much later:
-# the backstop when the submission blocks or replaces SIGALRM.
-BACKSTOP_GRACE = 3.0
 
 
 class GradingTimeout(BaseException):

@@ -22,21 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import limits
+from grader.budgets import (
+    BACKSTOP_GRACE,
+    EXERCISE_BUDGET,
+    EXIT_DRAIN,
+    EXPLAIN_GRACE,
+    KILL_GRACE,
+    POLL_INTERVAL,
+    START_GRACE,
+)
 from grader.catalog import Check, Exercise
 from grader.channel import Receiver
 from grader.explain import SCENARIOS
-from grader.plugin import BACKSTOP_GRACE
 from grader.report import ExerciseResult, ExerciseStatus, Status, TestResult
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 SUITES = Path(__file__).resolve().parent / "suites"
 
-START_GRACE = 30.0  # child start-up, pytest collection and the submission's import
-KILL_GRACE = 2.0  # after the child's own backstop, the parent kills
-EXERCISE_BUDGET = 150.0  # wall-clock seconds for one exercise, whatever the submission does
-POLL_INTERVAL = 0.2  # how often the parent looks whether the child has exited
-EXIT_DRAIN = 1.0  # after the child exits, read what is left in the pipes for this long at most
-EXPLAIN_GRACE = 40.0  # the interleaving search after a failed stress check (grader.explain)
 
 ProgressCallback = Callable[[str, str, int, int], None]  # exercise, check title, run, runs
 

@@ -35,8 +35,10 @@ from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any
 
+from grader.budgets import SCHEDULE_WATCHDOG
+
 REAL_LOCK = _thread.allocate_lock
-WATCHDOG = 5.0  # seconds of real time a scheduled run may take before it is abandoned
+WATCHDOG = SCHEDULE_WATCHDOG  # real time a scheduled run may take before it is abandoned (grader.budgets)
 
 _active: Scheduler | None = None
 

@@ -19,15 +19,16 @@ from typing import TypeVar
 
 import pytest
 
+from grader import budgets
+
 R = TypeVar("R")
 
 TARGET_ENV = "GRADER_TARGET"
 
-# Wait this long for something that should happen at once (a blocked call to wake up).
-SHORT_TIMEOUT = 5.0
-# Wait this long for a whole stress scenario's threads to finish (a run takes well under 1 s).
-# Kept below the catalog's per-run timeout, so a hang gets this module's precise message.
-LONG_TIMEOUT = 10.0
+# Named timeouts (grader.budgets): SHORT for something that should happen at once, LONG for a
+# whole stress scenario. Both below the catalog's per-run timeout, so a hang gets a precise message.
+SHORT_TIMEOUT = budgets.SHORT_TIMEOUT
+LONG_TIMEOUT = budgets.LONG_TIMEOUT
 
 
 def target_dir() -> Path:
@@ -130,7 +131,7 @@ def alive_threads_except(before: Sequence[threading.Thread]) -> list[threading.T
     return [t for t in threading.enumerate() if id(t) not in known and t.is_alive()]
 
 
-def threads_left_behind(before: Sequence[threading.Thread], grace: float = 1.0) -> list[str]:
+def threads_left_behind(before: Sequence[threading.Thread], grace: float = budgets.THREAD_EXIT_GRACE) -> list[str]:
     """Names of threads started since *before* that are still alive after a short grace join.
 
     The grace period lets a thread that is between its last statement and its exit finish; a

@@ -8,10 +8,11 @@ from types import ModuleType
 import pytest
 import requests
 
+from grader.budgets import DOWNLOAD_TIMEOUT
 from grader.suites.http_mock import body_for, serving
 from grader.testing import call_within, submission
 
-TIMEOUT = 20.0  # a download here takes milliseconds
+TIMEOUT = DOWNLOAD_TIMEOUT  # a download here takes milliseconds; below the per-run timeout
 
 
 @pytest.fixture
