@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from grader import sanitize
 from grader.report import ExerciseResult, Report, Status, TestResult, _number, write_text_atomic
 
 # Gradescope shows a hidden stress test's result only after the due date, so a student cannot
@@ -21,9 +22,11 @@ GRADESCOPE_VISIBILITY = {False: "visible", True: "after_due_date"}
 
 
 def _test_output(test: TestResult) -> str:
-    """What a student reads about one check: the message, then the diagnostics."""
+    """What a student reads about one check: the message, then the diagnostics (escaped: the
+    platforms show it in a browser or a log that honours escape sequences, and XML 1.0 cannot hold
+    control characters at all)."""
     runs = f"{test.failed_runs} of {test.runs} runs failed. " if test.runs > 1 and test.failed_runs else ""
-    return "\n\n".join(part for part in (runs + test.message, test.details) if part)
+    return sanitize.control("\n\n".join(part for part in (runs + test.message, test.details) if part))
 
 
 def _test_name(exercise: ExerciseResult, test: TestResult) -> str:
@@ -43,7 +46,7 @@ def gradescope(report: Report) -> dict[str, Any]:
                 "output": _test_output(test),
                 "visibility": GRADESCOPE_VISIBILITY[test.hidden],
             })
-    notes = [f"{e.name}: {e.message}" for e in report.exercises if e.message]
+    notes = [f"{e.name}: {sanitize.control(e.message)}" for e in report.exercises if e.message]
     return {
         "score": _number(report.score),
         "execution_time": round(report.duration, 3),
@@ -71,7 +74,8 @@ def junit(report: Report) -> ET.Element:
             if test.status == Status.PASSED:
                 continue
             tag = "error" if test.status == Status.ERROR else "failure"
-            element = ET.SubElement(case, tag, message=test.message or test.status.value, type=test.status.value)
+            element = ET.SubElement(case, tag, message=sanitize.control(test.message) or test.status.value,
+                                    type=test.status.value)
             element.text = _test_output(test)
     return root
 
@@ -89,8 +93,8 @@ def markdown_summary(report: Report) -> str:
         lost = [f"{t.name}: {t.message}" for t in exercise.tests if t.status != Status.PASSED]
         why = exercise.message or (lost[0] if len(lost) == 1 else f"{len(lost)} checks lost; first: {lost[0]}"
                                    if lost else "")
-        why = why.replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {exercise.name} | {exercise.score:g} / {exercise.max_score:g} | {why} |")
+        lines.append(f"| {sanitize.markdown(exercise.name)} | {exercise.score:g} / {exercise.max_score:g} "
+                     f"| {sanitize.markdown(why)} |")
     lines.append(f"| **total** | **{report.score:g} / {report.max_score:g}** | seed {report.seed} |")
     return "\n".join(lines) + "\n"
 
@@ -105,7 +109,7 @@ def classroom(report: Report) -> dict[str, Any]:
                 "status": "pass" if test.status == Status.PASSED else "fail",
                 "score": _number(test.score),
                 "max_score": _number(test.max_score),
-                "message": test.message,
+                "message": sanitize.control(test.message),  # shown in the Actions log, which honours ANSI
                 "line_no": 0,
                 "execution_time": "",
             })

@@ -8,6 +8,7 @@ import textwrap
 from typing import TextIO
 
 from grader.report import ExerciseResult, Report, Status
+from grader.sanitize import control
 
 BAR = "=" * 78
 
@@ -60,7 +61,7 @@ def exercise_block(result: ExerciseResult, *, verbose: bool = False) -> list[str
         return [head + " ok"]
     lines = [head]
     if result.message:
-        lines += textwrap.wrap(result.message, 74, initial_indent="    ! ", subsequent_indent="      ")
+        lines += textwrap.wrap(control(result.message), 74, initial_indent="    ! ", subsequent_indent="      ")
     for test in result.tests:
         if test.status == Status.PASSED:
             continue
@@ -68,9 +69,9 @@ def exercise_block(result: ExerciseResult, *, verbose: bool = False) -> list[str
         title = f"    - {_status_word(test.status)} {test.name}, -{_points(test.max_score)}{runs}"
         lines.append(title)
         if test.message and test.message != result.message:
-            lines += textwrap.wrap(test.message, 72, initial_indent="        ", subsequent_indent="        ")
+            lines += textwrap.wrap(control(test.message), 72, initial_indent="        ", subsequent_indent="        ")
         if test.details and (verbose or test.status == Status.TIMEOUT or test.replay):
-            lines += ["        " + row for row in test.details.splitlines()[:40]]
+            lines += ["        " + row for row in control(test.details).splitlines()[:40]]
     return lines
 
 
