@@ -12,7 +12,8 @@ the schedule, dropping every switch the failure does not need, and prints the st
     two increments, one update: the value is 1, it should be 2
 
 The replay ID encodes the scenario, its size and the switches, so ``--replay ID`` runs exactly
-that schedule again, in any process, on any machine.
+that schedule again, in any process, on any machine with the same Python version and build and the
+same module source: the ID ends with both (``grader.replay_id``), and a mismatch is refused.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType, ModuleType
 
+from grader import replay_id as stamps
 from grader.budgets import SEARCH_BUDGET, SEARCH_PROBABILITIES, SHRINK_SHARE
 from grader.scheduler import (
     RandomChooser,
@@ -301,8 +303,12 @@ class Schedule:
 
     @classmethod
     def parse(cls, exercise: str, text: str) -> Schedule:
-        """The schedule of a replay ID; ValueError with a clear message when it is not one."""
-        parts = text.strip().split(".")
+        """The schedule of a replay ID; ValueError with a clear message when it is not one.
+
+        The ID's Python and source stamps, if any, are not part of the schedule: ``stamps.mismatch``
+        checks them.
+        """
+        parts = stamps.split(text)[0].split(".")
         scenarios = {s.key: s for s in SCENARIOS.get(exercise, ())}
         if len(parts) < 2 or parts[0] not in scenarios:
             known = ", ".join(scenarios) or "none"
@@ -474,10 +480,13 @@ def _is_container_note(note: str) -> bool:
     return verb in ("reads", "writes") and note.split(" = ", 1)[1][:1] in "[{(d"
 
 
-def timeline(schedule: Schedule, result: RunResult) -> str:
-    """The feedback: a header with the replay ID, one line per key step, the broken invariant."""
+def timeline(schedule: Schedule, result: RunResult, full_id: str = "") -> str:
+    """The feedback: a header with the replay ID, one line per key step, the broken invariant.
+
+    *full_id* is the ID with its Python and source stamps (``stamps.stamp``), the one to print.
+    """
     module = f"{schedule.scenario.exercise}.py"
-    lines = [f"{schedule.scenario.title} ({module}), found with --replay {schedule.replay_id}:"]
+    lines = [f"{schedule.scenario.title} ({module}), found with --replay {full_id or schedule.replay_id}:"]
     steps = key_steps(result.steps)
     width = min(40, max((len(step.source) for step, _ in steps), default=0))
     for step, notes in steps:
@@ -503,7 +512,8 @@ def explain(target: Path, exercise: str, seed: int, budget: float = SEARCH_BUDGE
     if found is None or not found[1].failure:
         return None
     schedule, result = found
-    return Explanation(schedule.replay_id, timeline(schedule, result))
+    full_id = stamps.stamp(schedule.replay_id, target / f"{exercise}.py")
+    return Explanation(full_id, timeline(schedule, result, full_id))
 
 
 def replay_main(argv: Sequence[str] | None = None) -> int:
@@ -520,20 +530,27 @@ def replay_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--replay", required=True, metavar="ID")
     args = parser.parse_args(argv)
     target = Path(args.target).resolve()
+    full_id = args.replay.strip()
     try:
-        schedule = Schedule.parse(args.exercise, args.replay)
+        schedule = Schedule.parse(args.exercise, full_id)
     except ValueError as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
+    refused = stamps.mismatch(full_id, target / f"{args.exercise}.py")
+    if refused:
+        print(f"grader: cannot replay: {refused}", file=sys.stderr)
+        return 2
     result = replay(target, schedule)
     if result.failure:
-        print(timeline(schedule, result))
+        print(timeline(schedule, result, full_id))
         print("reproduced: this schedule breaks the invariant every time it runs")
     elif result.abandoned:
-        print(f"replay {schedule.replay_id}: the run did not finish (a hang, or the module cannot be built)")
+        print(f"replay {full_id}: the run did not finish (a hang, or the module cannot be built)")
     else:
-        print(f"replay {schedule.replay_id}: every invariant held on this schedule "
-              f"(the code has changed since the ID was found, or it is fixed)")
+        # Same Python, same source: the replay is exact, so this means the grader's scenarios
+        # changed (another kit version). It is no verdict on the code: a race may well be left.
+        print(f"replay {full_id}: this schedule did not break an invariant here. That is no all-clear: "
+              "this grader does not run the schedule the ID was found with. Grade again to check the code")
     return 0
 
 
