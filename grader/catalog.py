@@ -1,20 +1,53 @@
 """The one list of exercises: teaching order, titles, hints, and every graded check with its points.
 
 Everything else reads this module: the grader (what to run and how many points it is worth), the
-README's table (``python -m grader.catalog`` prints it), the student edition (which test files are
-hidden) and the kit's own tests. Nothing repeats it.
+README's table (``python -m grader.catalog`` prints it), the student edition (which suites ship)
+and the kit's own tests. Nothing repeats it.
 
-A *check* is one pytest test function in ``grader/suites/{visible,hidden}/test_<exercise>.py``.
-Visible checks are functional tests shipped to students; hidden checks are the stress tests that
-run only when the instructor grades. A check with ``runs > 1`` is repeated with pytest-repeat and
-earns its points only if every repetition passes.
+A *check* is one pytest test function in ``grader/suites/<tier>/test_<exercise>.py``. Its tier
+says who runs it:
+
+- ``visible``: functional checks, one thread at a time; shipped to students.
+- ``practice``: stress checks under the same forced preemption as the hidden ones, with fewer
+  runs and smaller sizes; shipped, so that a racy submission loses points where the student works
+  (with the interleaving timeline and ``--replay``).
+- ``hidden``: the instructor's stress checks (other sizes, scenarios, more runs); never shipped.
+
+A check with ``runs > 1`` is repeated with pytest-repeat and earns its points only if every
+repetition passes.
 """
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from grader.budgets import PROCESS_RUN_TIMEOUT, RUN_TIMEOUT, SLOW_PROCESS_RUN_TIMEOUT
+
+SUITES = Path(__file__).resolve().parent / "suites"
+
+
+class Tier(str, enum.Enum):
+    """Who runs a check; its value is the suite folder under grader/suites/."""
+
+    VISIBLE = "visible"
+    PRACTICE = "practice"
+    HIDDEN = "hidden"
+
+    @property
+    def shipped(self) -> bool:
+        """True for the tiers whose suites ship in the student edition."""
+        return self is not Tier.HIDDEN
+
+    @property
+    def stress(self) -> bool:
+        """True for the tiers that hammer the submission with threads under forced preemption."""
+        return self is not Tier.VISIBLE
+
+
+VISIBLE, PRACTICE, HIDDEN = Tier.VISIBLE, Tier.PRACTICE, Tier.HIDDEN
 
 
 @dataclass(frozen=True)
@@ -24,11 +57,21 @@ class Check:
     test: str  # the pytest function name in the exercise's suite file
     title: str  # what a student reads in the score table, e.g. "no lost updates under stress"
     points: float
-    hidden: bool = False  # hidden stress tests live in grader/suites/hidden/, visible in visible/
+    tier: Tier = VISIBLE  # the suite folder it lives in: visible/, practice/ or hidden/
     runs: int = 1  # repetitions (pytest-repeat); all must pass for the points
     # Seconds per repetition before the test is reported as a timeout: the backstop. Suites detect
     # hangs themselves sooner (grader.budgets: LONG_TIMEOUT and others) and say which call hung.
     timeout: float = RUN_TIMEOUT
+
+    @property
+    def hidden(self) -> bool:
+        """Instructor-only: never shipped (Gradescope shows it after the due date)."""
+        return self.tier is HIDDEN
+
+    @property
+    def stress(self) -> bool:
+        """A stress check (practice or hidden): a failure leads to the interleaving search."""
+        return self.tier.stress
 
 
 @dataclass(frozen=True)
@@ -54,6 +97,15 @@ class Exercise:
                 return check
         raise KeyError(f"{self.name} has no check named {test!r}")
 
+    def tier_checks(self, tiers: Iterable[Tier]) -> list[Check]:
+        """The checks of the given tiers, in catalog order."""
+        wanted = set(tiers)
+        return [check for check in self.checks if check.tier in wanted]
+
+    def suite(self, tier: Tier, suites: Path = SUITES) -> Path:
+        """The suite file that holds this exercise's checks of *tier*."""
+        return suites / tier.value / f"test_{self.name}.py"
+
 
 # ---------------------------------------------------------------------------------------------
 # downloader
@@ -67,22 +119,27 @@ DOWNLOADER = Exercise(
         "temporary file in the destination folder, then os.replace() it into place."
     ),
     checks=(
+
         Check("test_download_file_streams_the_body_and_returns_its_size",
               "download_file saves the body and returns its size", 2),
         Check("test_http_error_status_raises_and_leaves_nothing", "4xx/5xx raise HTTPError and leave nothing", 2),
-        Check("test_broken_download_leaves_no_partial_file", "a broken download leaves no partial file", 2),
+        Check("test_broken_download_leaves_no_partial_file", "a broken download leaves no partial file", 1),
         Check("test_failed_download_does_not_clobber_an_existing_file",
-              "a failed download keeps an existing file", 2),
+              "a failed download keeps an existing file", 1),
         Check("test_download_all_saves_every_url_in_order", "download_all saves every URL, paths in order", 2),
         Check("test_bad_input_is_refused_before_any_request", "bad input is refused before any request", 2),
         Check("test_failures_are_collected_in_download_error", "failures are collected in DownloadError", 1),
+        Check("test_practice_max_workers_requests_overlap_under_preemption",
+              "practice: max_workers requests overlap, never more, under forced switches", 2, tier=PRACTICE, runs=2),
+        Check("test_practice_every_url_is_attempted_and_no_thread_is_left",
+              "practice: every URL attempted, no thread left, under forced switches", 1, tier=PRACTICE, runs=2),
         Check("test_exactly_max_workers_requests_in_flight", "exactly max_workers requests in flight at once",
-              3, hidden=True, runs=3),
+              2, tier=HIDDEN, runs=3),
         Check("test_every_url_is_attempted_even_when_some_fail", "every URL is attempted even when some fail",
-              2, hidden=True, runs=3),
+              2, tier=HIDDEN, runs=3),
         Check("test_paths_follow_url_order_when_downloads_finish_out_of_order",
-              "paths follow url order when downloads finish out of order", 1, hidden=True, runs=3),
-        Check("test_no_thread_is_left_running", "no thread is left running", 1, hidden=True, runs=5),
+              "paths follow url order when downloads finish out of order", 1, tier=HIDDEN, runs=3),
+        Check("test_no_thread_is_left_running", "no thread is left running", 1, tier=HIDDEN, runs=5),
     ),
 )
 
@@ -98,17 +155,25 @@ COUNTER = Exercise(
         "add_if_below and the read-and-zero in reset; validate arguments before touching state."
     ),
     checks=(
-        Check("test_counts_up_and_down_and_resets", "counts up and down, reset returns the old value", 3),
+
+        Check("test_counts_up_and_down_and_resets", "counts up and down, reset returns the old value", 2),
         Check("test_add_if_below_adds_only_within_the_limit", "add_if_below adds only within the limit", 2),
-        Check("test_bad_amounts_are_refused_and_change_nothing", "bad amounts are refused, nothing changes", 3),
+        Check("test_bad_amounts_are_refused_and_change_nothing", "bad amounts are refused, nothing changes", 2),
+        Check("test_practice_increments_are_never_lost",
+              "practice: no lost increments, distinct return values, under forced switches", 2,
+              tier=PRACTICE, runs=4),
+        Check("test_practice_increments_and_decrements_keep_the_balance",
+              "practice: increments and decrements together lose nothing", 2, tier=PRACTICE, runs=4),
+        Check("test_practice_add_if_below_and_reset_keep_every_count",
+              "practice: add_if_below and reset under forced switches lose nothing", 2, tier=PRACTICE, runs=4),
         Check("test_increments_are_never_lost", "no lost updates, distinct return values under stress",
-              4, hidden=True, runs=15),
+              3, tier=HIDDEN, runs=15),
         Check("test_mixed_increments_and_decrements_keep_the_balance",
-              "increments and decrements together lose nothing", 3, hidden=True, runs=15),
+              "increments and decrements together lose nothing", 2, tier=HIDDEN, runs=15),
         Check("test_add_if_below_never_passes_the_limit", "add_if_below never passes the limit under stress",
-              3, hidden=True, runs=15),
+              2, tier=HIDDEN, runs=15),
         Check("test_concurrent_resets_account_for_every_increment",
-              "concurrent resets account for every increment", 2, hidden=True, runs=15),
+              "concurrent resets account for every increment", 1, tier=HIDDEN, runs=15),
     ),
 )
 
@@ -124,20 +189,27 @@ SEMAPHORE_POOL = Exercise(
         "(timeout, factory error) and refuse releases of objects that are not leased."
     ),
     checks=(
+
         Check("test_resources_are_made_lazily_and_reused", "resources are made lazily and reused", 2),
         Check("test_size_below_one_is_refused", "size below 1 is refused", 1),
-        Check("test_acquire_times_out_with_timeout_error", "acquire(timeout) raises TimeoutError", 2),
+        Check("test_acquire_times_out_with_timeout_error", "acquire(timeout) raises TimeoutError", 1),
         Check("test_release_of_a_stranger_or_twice_is_refused", "release of a stranger or twice is refused", 2),
         Check("test_lease_releases_also_when_the_body_raises", "lease() releases also when the body raises", 1),
         Check("test_a_failing_factory_costs_the_pool_nothing", "a failing factory costs the pool nothing", 1),
+        Check("test_practice_never_more_than_size_leased_and_no_resource_shared",
+              "practice: never more than size leased, no resource shared, under forced switches", 2,
+              tier=PRACTICE, runs=4),
+        Check("test_practice_leases_and_failures_keep_every_slot",
+              "practice: lease(), timeouts and factory failures under forced switches lose no slot", 2,
+              tier=PRACTICE, runs=4),
         Check("test_never_more_than_size_leased_and_no_resource_shared",
-              "never more than size leased, no resource shared, under stress", 4, hidden=True, runs=15),
+              "never more than size leased, no resource shared, under stress", 3, tier=HIDDEN, runs=15),
         Check("test_leases_under_stress_keep_every_invariant", "lease() under stress keeps every invariant",
-              3, hidden=True, runs=10),
+              2, tier=HIDDEN, runs=10),
         Check("test_timeouts_and_factory_failures_cost_the_pool_nothing",
-              "timeouts and factory failures under stress lose no slot", 2, hidden=True, runs=10),
+              "timeouts and factory failures under stress lose no slot", 2, tier=HIDDEN, runs=10),
         Check("test_double_releases_are_refused_and_never_grow_the_pool",
-              "double releases under stress are refused", 2, hidden=True, runs=10),
+              "double releases under stress are refused", 1, tier=HIDDEN, runs=10),
     ),
 )
 
@@ -153,21 +225,28 @@ PRODUCER_CONSUMER_THREADS = Exercise(
         "sentinel per consumer, and join every thread, also when something raised."
     ),
     checks=(
+
         Check("test_buffer_is_a_fifo_with_capacity_and_length", "the buffer is a FIFO with capacity and len()", 2),
         Check("test_bad_sizes_are_refused", "capacity or consumers below 1 are refused", 1),
-        Check("test_put_and_get_time_out_with_timeout_error", "put and get time out with TimeoutError", 2),
-        Check("test_close_refuses_puts_and_drains_gets", "close() refuses puts and lets gets drain", 2),
+        Check("test_put_and_get_time_out_with_timeout_error", "put and get time out with TimeoutError", 1),
+        Check("test_close_refuses_puts_and_drains_gets", "close() refuses puts and lets gets drain", 1),
         Check("test_close_wakes_every_blocked_caller", "close() wakes every blocked caller", 1),
         Check("test_pipeline_returns_every_result", "run_pipeline returns every result", 1),
         Check("test_pipeline_reraises_a_failure", "run_pipeline re-raises a failure", 1),
+        Check("test_practice_buffer_never_exceeds_capacity_and_delivers_each_item_once",
+              "practice: never above capacity, each item once, in order, under forced switches", 2,
+              tier=PRACTICE, runs=4),
+        Check("test_practice_pipeline_consumes_every_item_exactly_once",
+              "practice: run_pipeline under forced switches: every item once, no thread left", 2,
+              tier=PRACTICE, runs=3),
         Check("test_buffer_never_exceeds_capacity_and_delivers_each_item_once",
-              "under stress: never above capacity, each item once, in order", 4, hidden=True, runs=10),
+              "under stress: never above capacity, each item once, in order", 3, tier=HIDDEN, runs=10),
         Check("test_close_under_load_wakes_every_waiter", "close() under load wakes every waiter",
-              2, hidden=True, runs=5),
+              2, tier=HIDDEN, runs=5),
         Check("test_pipeline_consumes_every_item_exactly_once_under_stress",
-              "run_pipeline under stress: every item exactly once, no thread left", 2, hidden=True, runs=10),
+              "run_pipeline under stress: every item exactly once, no thread left", 2, tier=HIDDEN, runs=10),
         Check("test_pipeline_stops_and_reraises_under_stress",
-              "run_pipeline under stress stops, re-raises and joins its threads", 2, hidden=True, runs=5),
+              "run_pipeline under stress stops, re-raises and joins its threads", 1, tier=HIDDEN, runs=5),
     ),
 )
 
@@ -189,18 +268,24 @@ PRODUCER_CONSUMER_PROCESSES = Exercise(
         Check("test_sizes_below_one_are_refused", "workers or capacity below 1 are refused", 1, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_an_exception_in_work_becomes_worker_error", "an exception in work becomes WorkerError",
               2, timeout=PROCESS_RUN_TIMEOUT),
+        Check("test_practice_results_in_input_order_under_preemption",
+              "practice: results in input order when work finishes out of order, under forced switches", 2,
+              tier=PRACTICE, runs=1, timeout=PROCESS_RUN_TIMEOUT),
+        Check("test_practice_no_process_is_left_after_a_failure",
+              "practice: after a failure no worker process is left, under forced switches", 1,
+              tier=PRACTICE, runs=1, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_lazy_input_is_read_only_as_fast_as_workers_keep_up",
-              "a lazy input is read only as fast as the workers keep up", 3, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
+              "a lazy input is read only as fast as the workers keep up", 2, tier=HIDDEN, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_two_workers_really_run_at_the_same_time", "two workers really run at the same time",
-              2, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
+              2, tier=HIDDEN, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_results_are_returned_in_input_order", "results in input order when work finishes out of order",
-              2, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
+              1, tier=HIDDEN, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_a_dying_worker_raises_worker_error_and_nothing_is_left",
-              "a dying worker raises WorkerError, nothing is left", 2, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
+              "a dying worker raises WorkerError, nothing is left", 2, tier=HIDDEN, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_large_results_are_collected_without_deadlock", "large results are collected without deadlock",
-              1, hidden=True, runs=2, timeout=PROCESS_RUN_TIMEOUT),
+              1, tier=HIDDEN, runs=2, timeout=PROCESS_RUN_TIMEOUT),
         Check("test_no_process_is_left_running_or_unjoined", "no worker process is left running or unjoined",
-              2, hidden=True, runs=2, timeout=SLOW_PROCESS_RUN_TIMEOUT),
+              1, tier=HIDDEN, runs=2, timeout=SLOW_PROCESS_RUN_TIMEOUT),
     ),
 )
 
@@ -229,15 +314,13 @@ def max_score() -> float:
 def markdown_table() -> str:
     """The README's exercise table, generated from this catalog (tests keep README in sync)."""
     rows = [
-        "| # | exercise | module | points | checks (visible + hidden) |",
-        "|---|----------|--------|--------|---------------------------|",
+        "| # | exercise | module | points | checks (visible + practice + hidden) |",
+        "|---|----------|--------|--------|--------------------------------------|",
     ]
     for number, exercise in enumerate(EXERCISES, 1):
-        visible = sum(1 for c in exercise.checks if not c.hidden)
-        hidden = len(exercise.checks) - visible
+        counts = " + ".join(str(len(exercise.tier_checks([tier]))) for tier in Tier)
         rows.append(
-            f"| {number} | {exercise.title} | `{exercise.filename}` | {exercise.max_score:g} "
-            f"| {visible} + {hidden} |"
+            f"| {number} | {exercise.title} | `{exercise.filename}` | {exercise.max_score:g} | {counts} |"
         )
     return "\n".join(rows)
 

@@ -17,13 +17,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from grader.catalog import Tier
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # What a student receives, relative to the kit's root. Everything else stays behind.
 SHIPPED = ["exercises", "grader", "noxfile.py", "pyproject.toml", "README.md", ".gitignore",
            ".github/workflows/grade.yml"]
 # Inside what ships, what does not: hidden suites, and instructor-only modules.
-WITHHELD = ["grader/suites/hidden", "grader/power.py", "grader/edition.py"]
+# The catalog's tiers decide which suite folders stay behind (today: hidden/).
+WITHHELD = [f"grader/suites/{tier.value}" for tier in Tier if not tier.shipped] + [
+    "grader/power.py", "grader/edition.py"]
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 INSTRUCTOR_SECTION = re.compile(r"<!-- instructors:start -->.*?<!-- instructors:end -->\n?", re.DOTALL)
 STUDENT_NOTE = (

@@ -172,7 +172,7 @@ class GraderPlugin:
 
     def _is_stress(self, name: str) -> bool:
         check = self._check_of(name)
-        return check is not None and check.hidden
+        return check is not None and check.stress
 
     def _explain(self, name: str) -> None:
         """Find and send the failing interleaving; once per child, bounded by the search budget."""

@@ -31,13 +31,12 @@ from grader.budgets import (
     POLL_INTERVAL,
     START_GRACE,
 )
-from grader.catalog import Check, Exercise
+from grader.catalog import SUITES, Check, Exercise, Tier
 from grader.channel import Receiver
 from grader.explain import SCENARIOS
 from grader.report import ExerciseResult, ExerciseStatus, Status, TestResult
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
-SUITES = Path(__file__).resolve().parent / "suites"
 
 
 ProgressCallback = Callable[[str, str, int, int], None]  # exercise, check title, run, runs
@@ -94,18 +93,26 @@ class _Tail:
 
 
 def suite_files(exercise: Exercise, hidden_dir: Path | None = None) -> list[Path]:
-    """The exercise's visible suite and, when available, its hidden suite."""
-    files = [SUITES / "visible" / f"test_{exercise.name}.py"]
-    hidden = (hidden_dir or SUITES / "hidden") / f"test_{exercise.name}.py"
-    if hidden.is_file():
-        files.append(hidden)
+    """The exercise's suite files that are present: visible, practice and, when available, hidden.
+
+    The student edition has no hidden suites; *hidden_dir* points at the instructor's own folder.
+    """
+    files = [exercise.suite(Tier.VISIBLE), exercise.suite(Tier.PRACTICE)]
+    files.append(hidden_dir / f"test_{exercise.name}.py" if hidden_dir else exercise.suite(Tier.HIDDEN))
     return [f for f in files if f.is_file()]
+
+
+def suite_tier(path: Path) -> Tier:
+    """The tier of a suite file: its folder's name, and hidden for any other folder (--hidden DIR)."""
+    for tier in (Tier.VISIBLE, Tier.PRACTICE):
+        if path.parent == SUITES / tier.value:
+            return tier
+    return Tier.HIDDEN
 
 
 def gradable_checks(exercise: Exercise, files: Sequence[Path]) -> list[Check]:
     """The checks whose suite file is present (the student edition has no hidden suite)."""
-    has_hidden = any(f.parent.name != "visible" for f in files)
-    return [c for c in exercise.checks if has_hidden or not c.hidden]
+    return exercise.tier_checks({suite_tier(f) for f in files})
 
 
 def grade_exercise(

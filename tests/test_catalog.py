@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
-from grader.runner import SUITES
+from grader.runner import gradable_checks, suite_files
 from tests.kit import EXERCISES, ROOT, SOLUTIONS
 
 NAMES = [e.name for e in catalog.EXERCISES]
@@ -30,7 +30,19 @@ def test_every_exercise_is_worth_twenty_points(exercise: catalog.Exercise) -> No
     assert exercise.checks, f"{exercise.name} has no checks"
     assert exercise.max_score == 20
     assert all(check.points > 0 for check in exercise.checks)
-    assert any(check.hidden and check.runs > 1 for check in exercise.checks), "no repeated stress check"
+    assert any(check.hidden and check.runs > 1 for check in exercise.checks), "no repeated hidden stress check"
+    assert any(check.tier is catalog.PRACTICE for check in exercise.checks), "no practice stress check"
+
+
+@pytest.mark.parametrize("exercise", catalog.EXERCISES, ids=NAMES)
+def test_practice_checks_are_lighter_than_hidden_ones_and_cost_a_racy_submission(
+    exercise: catalog.Exercise,
+) -> None:
+    practice = exercise.tier_checks([catalog.PRACTICE])
+    hidden = exercise.tier_checks([catalog.HIDDEN])
+    assert max(c.runs for c in practice) <= min(c.runs for c in hidden), "practice runs fewer times"
+    assert sum(c.points for c in hidden) >= sum(c.points for c in practice), "the instructor's tier weighs more"
+    assert all(c.stress and not c.hidden for c in practice)
 
 
 def _test_functions(path: Path) -> set[str]:
@@ -46,11 +58,26 @@ def _test_functions(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("exercise", catalog.EXERCISES, ids=NAMES)
 def test_checks_and_suite_functions_match_one_to_one(exercise: catalog.Exercise) -> None:
-    visible = _test_functions(SUITES / "visible" / f"test_{exercise.name}.py")
-    hidden = _test_functions(SUITES / "hidden" / f"test_{exercise.name}.py")
-    assert visible == {c.test for c in exercise.checks if not c.hidden}
-    assert hidden == {c.test for c in exercise.checks if c.hidden}
+    for tier in catalog.Tier:
+        defined = _test_functions(exercise.suite(tier))
+        assert defined == {c.test for c in exercise.tier_checks([tier])}, f"{tier.value} suite vs catalog"
+    assert len({c.test for c in exercise.checks}) == len(exercise.checks), "test names must be unique"
     assert len({c.title for c in exercise.checks}) == len(exercise.checks), "titles must be unique"
+
+
+@pytest.mark.parametrize("exercise", catalog.EXERCISES, ids=NAMES)
+def test_without_a_hidden_suite_only_the_shipped_tiers_are_graded(
+    exercise: catalog.Exercise, tmp_path: Path
+) -> None:
+    everything = suite_files(exercise)
+    assert [f.parent.name for f in everything] == ["visible", "practice", "hidden"]
+    assert gradable_checks(exercise, everything) == list(exercise.checks)
+    shipped = [f for f in everything if f.parent.name != "hidden"]
+    assert gradable_checks(exercise, shipped) == exercise.tier_checks([catalog.VISIBLE, catalog.PRACTICE])
+    private = tmp_path / f"test_{exercise.name}.py"
+    private.write_text("")
+    assert suite_files(exercise, tmp_path)[-1] == private, "--hidden DIR replaces the kit's hidden suite"
+    assert gradable_checks(exercise, suite_files(exercise, tmp_path)) == list(exercise.checks)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -73,3 +100,13 @@ def test_readme_table_is_generated_from_the_catalog() -> None:
 def test_unknown_exercise_name_lists_the_valid_ones() -> None:
     with pytest.raises(KeyError, match="valid names: downloader, counter"):
         catalog.get("countr")
+
+
+def test_shipped_spec_is_the_pinned_contract() -> None:
+    """docs/SPEC.md ships to students; it must stay equal to the shared contract beside the repo."""
+    pinned = ROOT.parent / "shared" / "SPEC.md"
+    if not pinned.is_file():
+        pytest.skip(f"no pinned contract at {pinned} (the CI clone has shared/ beside the repository)")
+    assert (ROOT / "docs" / "SPEC.md").read_text(encoding="utf-8") == pinned.read_text(encoding="utf-8"), (
+        "docs/SPEC.md differs from ../shared/SPEC.md: copy the pinned contract into docs/"
+    )
