@@ -14,11 +14,12 @@ from types import ModuleType
 
 import pytest
 
+from grader.budgets import DOWNLOAD_TIMEOUT
 from grader.preempt import preempted
 from grader.suites.http_mock import body_for, serving
 from grader.testing import SHORT_TIMEOUT, call_within, submission, threads_left_behind
 
-TIMEOUT = 20.0
+TIMEOUT = DOWNLOAD_TIMEOUT  # below the per-run timeout: a hang gets the message naming download_all()
 WORKERS = 3
 
 
