@@ -51,6 +51,7 @@ class GraderPlugin:
         self.failed_checks: set[str] = set()
         self.completed: set[str] = set()  # nodeids whose body ran to its last line
         self.outcomes: dict[str, tuple[str, str, str]] = {}  # nodeid -> (status, message, details)
+        self.runs_of: dict[str, int] = {}  # check -> runs collected (repetitions x parametrised cases)
         self.baseline_threads = {id(t) for t in threading.enumerate()}
 
     # -- collection: the catalog decides what runs, how often, how long ---------------------------
@@ -79,6 +80,9 @@ class GraderPlugin:
             keep.append(item)
         keep.sort(key=lambda item: order[getattr(item, "originalname", item.name)])
         items[:] = keep
+        for item in keep:
+            name = self._name(item)
+            self.runs_of[name] = self.runs_of.get(name, 0) + 1
 
     def _wrap(self, item: pytest.Item) -> None:
         """Replace the test function by one that records that the body really finished."""
@@ -132,7 +136,7 @@ class GraderPlugin:
             pytest.skip("this check already failed; its other repetitions are not needed")
         callspec = getattr(item, "callspec", None)
         run = callspec.params.get("__pytest_repeat_step_number", 0) if callspec else 0
-        self.sender.send("start", check=name, run=run + 1)
+        self.sender.send("start", check=name, run=run + 1, of=self.runs_of.get(name, 1))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:

@@ -393,8 +393,10 @@ def _follow(
                     current = state
                     state.runs += 1
                     run_deadline = time.monotonic() + state.check.timeout + BACKSTOP_GRACE + KILL_GRACE
-                    if progress:
-                        progress(exercise_name, state.check.title, state.runs, state.check.runs)
+                    if progress:  # "of": the runs the child collected, parametrised cases included
+                        of = event.get("of")
+                        total = max(of if isinstance(of, int) else 0, state.check.runs, state.runs)
+                        progress(exercise_name, state.check.title, state.runs, total)
                 elif kind == "end" and state is not None and state is current:
                     _record_end(state, event)
                     current = None
