@@ -2,15 +2,81 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import sys
 import textwrap
+import tokenize
+from collections.abc import Iterable
 from typing import TextIO
 
-from grader.report import ExerciseResult, Report, Status
+from grader.report import ExerciseResult, Report, Status, TestResult
 from grader.sanitize import control
 
-BAR = "=" * 78
+MIN_WIDTH, MAX_WIDTH = 80, 120  # columns: narrower terminals get 80 anyway; wide ones no endless lines
+PROSE_WIDTH = 100  # messages and hints: longer lines are hard to read, whatever the terminal
+MAX_DETAIL_LINES = 40  # of a check's diagnostics (stacks, timeline), after wrapping
+
+
+def terminal_width() -> int:
+    """Columns to fill: the terminal's (or $COLUMNS), at least 80, at most 120."""
+    return max(MIN_WIDTH, min(MAX_WIDTH, shutil.get_terminal_size((MIN_WIDTH, 24)).columns))
+
+
+def fit(line: str, width: int, *, indent: str = "", comment_below: bool = False) -> list[str]:
+    """*line* (prefixed by *indent*) as rows of at most *width* - 2 columns.
+
+    Breaks go between words (so code breaks between tokens, not inside one); continuation rows
+    are indented four more than the line. A code line with an end-of-line comment (``  # ...``,
+    as in timelines) keeps the code whole on its row and puts the comment on the rows below
+    (always with *comment_below*, so that the rows of one block look alike).
+    """
+    limit = width - 2
+    text = indent + line.rstrip()
+    if len(text) <= limit and not (comment_below and "  # " in text):
+        return [text]
+    lead = text[: len(text) - len(text.lstrip())]
+    more = lead + "    "
+    code, sep, comment = text.partition("  # ")
+    if sep and len(code.rstrip()) <= limit:
+        return [code.rstrip()] + _wrap("# " + comment, limit, more, more + "  ")
+    return _wrap(text.strip(), limit, lead, more)
+
+
+def fit_block(text: str, width: int, *, indent: str = "") -> list[str]:
+    """Several lines (a stack, a timeline) fitted with fit(); if one commented line must move its
+    comment below the code, all do, so the block stays aligned."""
+    lines = text.splitlines()
+    below = any(len(indent + line.rstrip()) > width - 2 and "  # " in line for line in lines)
+    return [row for line in lines for row in fit(line, width, indent=indent, comment_below=below)]
+
+
+def _wrap(text: str, limit: int, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(text, limit, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False) or [first.rstrip()]
+
+
+def shorten_code(source: str, width: int) -> str:
+    """One line of source cut to at most *width* columns at a token boundary, marked with "...".
+
+    For timelines, which show a source line per step: ``self._items.append(item)`` becomes
+    ``self._items.append( ...`` rather than ``self._items.app``.
+    """
+    source = source.strip()
+    if len(source) <= width:
+        return source
+    room = max(width - 4, 1)
+    ends = [0]
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.start[0] == 1:
+                ends.append(token.end[1])
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # an unclosed bracket at the end of the line: the tokens before it are enough
+    cut = max((end for end in ends if end <= room), default=0)
+    if cut == 0:  # one token longer than the room: cut at a space, or hard
+        cut = source.rfind(" ", 0, room) if " " in source[:room] else room
+    return source[:cut].rstrip() + " ..."
 
 
 def _points(value: float) -> str:
@@ -54,43 +120,110 @@ def _status_word(status: Status) -> str:
     return {Status.FAILED: "FAILED", Status.ERROR: "ERROR", Status.TIMEOUT: "TIMEOUT"}.get(status, "ok")
 
 
-def exercise_block(result: ExerciseResult, *, verbose: bool = False) -> list[str]:
-    """The table rows of one exercise: its score, then one line per lost point."""
-    head = f"{result.name:<30} {_points(result.score):>6} / {_points(result.max_score):<6}"
-    if result.score == result.max_score:
-        return [head + " ok"]
-    lines = [head]
-    if result.message:
-        lines += textwrap.wrap(control(result.message), 74, initial_indent="    ! ", subsequent_indent="      ")
-    for test in result.tests:
+def _shows_details(test: TestResult, verbose: bool) -> bool:
+    return bool(test.details) and (verbose or test.status == Status.TIMEOUT or bool(test.replay))
+
+
+def _groups(tests: Iterable[TestResult], verbose: bool) -> list[list[TestResult]]:
+    """Lost checks, those with the same verdict and message (and nothing more to show) together.
+
+    Untouched stubs fail every check with "not implemented yet"; --fail-fast leaves the rest
+    "not run". One line per exercise says that, instead of one per check.
+    """
+    groups: list[list[TestResult]] = []
+    by_key: dict[tuple[Status, str], list[TestResult]] = {}
+    for test in tests:
         if test.status == Status.PASSED:
             continue
-        runs = f" [failed in run {test.runs}]" if test.runs > 1 else ""
-        title = f"    - {_status_word(test.status)} {test.name}, -{_points(test.max_score)}{runs}"
-        lines.append(title)
-        if test.message and test.message != result.message:
-            lines += textwrap.wrap(control(test.message), 72, initial_indent="        ", subsequent_indent="        ")
-        if test.details and (verbose or test.status == Status.TIMEOUT or test.replay):
-            lines += ["        " + row for row in control(test.details).splitlines()[:40]]
+        if not test.message or _shows_details(test, verbose):
+            groups.append([test])
+            continue
+        key = (test.status, test.message)
+        if key not in by_key:
+            by_key[key] = []
+            groups.append(by_key[key])
+        by_key[key].append(test)
+    return groups
+
+
+def _group_lines(group: list[TestResult], result: ExerciseResult, width: int) -> list[str]:
+    points = _points(sum(t.max_score for t in group))
+    first = group[0]
+    count = f"all {len(group)}" if len(group) == len(result.tests) else str(len(group))
+    if first.message.startswith("not run:"):
+        reason = control(first.message.removeprefix("not run:").strip())
+        return fit(f"- {count} checks not run, -{points}: {reason}", width, indent="    ")
+    what = "" if first.message == result.message else f": {control(first.message)}"
+    return fit(f"- {_status_word(first.status)} {count} checks, -{points}{what}", width, indent="    ")
+
+
+def _test_lines(test: TestResult, exercise_message: str, width: int, verbose: bool,
+                replay_command: str) -> list[str]:
+    runs = f" [failed in run {test.runs}]" if test.runs > 1 else ""
+    lines = fit(f"- {_status_word(test.status)} {test.name}, -{_points(test.max_score)}{runs}",
+                width, indent="    ")
+    if test.message and test.message != exercise_message:
+        lines += _wrap(control(test.message), min(width, PROSE_WIDTH) - 2, " " * 8, " " * 8)
+    if _shows_details(test, verbose):
+        rows = fit_block(control(test.details), width, indent=" " * 6)
+        if len(rows) > MAX_DETAIL_LINES:
+            rows = rows[:MAX_DETAIL_LINES] + [" " * 6 + f"... ({len(rows) - MAX_DETAIL_LINES} more lines)"]
+        lines += rows
+    if test.replay and replay_command:  # on a row of its own, never broken: ready to copy
+        lines += [" " * 8 + "to replay this schedule:", " " * 10 + replay_command.format(id=test.replay)]
     return lines
 
 
-def score_table(report: Report, *, hints: dict[str, str] | None = None, verbose: bool = False) -> str:
-    """The whole table, ending in the total (and the hint of each exercise that lost points)."""
-    lines = [BAR, f"{'exercise':<30} {'score':>6}   {'max':<6}", BAR]
+def exercise_block(result: ExerciseResult, *, verbose: bool = False, width: int = MIN_WIDTH,
+                   replay_command: str = "") -> list[str]:
+    """The table rows of one exercise: its score, then one line per lost point (or group of them)."""
+    head = f"{result.name:<30} {_points(result.score):>6} / {_points(result.max_score):<6}"
+    if result.score == result.max_score:
+        return [head + " ok"]
+    lines = [head.rstrip()]
+    if result.message:
+        lines += _wrap(control(result.message), min(width, PROSE_WIDTH) - 2, "    ! ", "      ")
+    for group in _groups(result.tests, verbose):
+        if len(group) > 1:
+            lines += _group_lines(group, result, width)
+        else:
+            lines += _test_lines(group[0], result.message, width, verbose, replay_command)
+    return lines
+
+
+def hint_lines(hint: str, width: int, label: str = "hint: ") -> list[str]:
+    """A hint from the catalog, re-wrapped to *width*: its paragraphs are separated by blank lines."""
+    lines: list[str] = []
+    pad = " " * (4 + len(label))
+    for i, paragraph in enumerate(p for p in hint.split("\n\n") if p.strip()):
+        text = " ".join(paragraph.split())
+        lines += _wrap(text, width - 2, ("    " + label) if i == 0 else pad, pad)
+    return lines
+
+
+def score_table(report: Report, *, hints: dict[str, str] | None = None, verbose: bool = False,
+                width: int | None = None, replay_command: str = "") -> str:
+    """The whole table, ending in the total (and the hint of each exercise that lost points).
+
+    *width* defaults to the terminal's (see terminal_width); no line is longer than width - 2.
+    *replay_command* is the command that replays a found interleaving, with ``{id}`` for its ID.
+    """
+    width = width or terminal_width()
+    bar = "=" * (width - 2)
+    lines = [bar, f"{'exercise':<30} {'score':>6}   max", bar]
     for result in report.exercises:
-        lines += exercise_block(result, verbose=verbose)
+        lines += exercise_block(result, verbose=verbose, width=width, replay_command=replay_command)
         if hints and result.score < result.max_score and result.name in hints:
-            lines += ["    hint: " + row if i == 0 else "          " + row
-                      for i, row in enumerate(hints[result.name].splitlines())]
-    lines += [BAR, f"{'TOTAL':<30} {_points(report.score):>6} / {_points(report.max_score):<6} "
-              f"({report.percent:.0f}%)", BAR]
+            lines += hint_lines(hints[result.name], min(width, PROSE_WIDTH))
+    total = f"{'TOTAL':<30} {_points(report.score):>6} / {_points(report.max_score):<6} ({report.percent:.0f}%)"
+    lines += [bar, total, bar]
+    notes = []
     if not report.hidden_tests:
-        lines.append(
-            "Only the visible tests ran. The hidden stress tests, which hammer your code with many\n"
-            "threads to expose races, run when your instructor grades."
-        )
+        notes.append("Only the visible tests ran. The hidden stress tests, which hammer your code with many "
+                     "threads to expose races, run when your instructor grades.")
     if report.interrupted:
-        lines.append("Grading was interrupted: the exercises not listed were not graded.")
-    lines.append(f"seed {report.seed}: run again with --seed {report.seed} to repeat these random choices")
+        notes.append("Grading was interrupted: the exercises not listed were not graded.")
+    notes.append(f"seed {report.seed} (--seed {report.seed} repeats this run's random choices)")
+    for note in notes:
+        lines += _wrap(note, min(width, PROSE_WIDTH) - 2, "", "")
     return "\n".join(lines)
