@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shlex
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from grader import batch, catalog, formats, limits
 from grader.budgets import REPLAY_TIMEOUT
-from grader.render import Progress, score_table
+from grader.render import Progress, fit_block, score_table, terminal_width
 from grader.report import ExerciseResult, Report
 from grader.runner import KIT_ROOT, grade_exercise
 
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no progress line while grading")
     parser.add_argument("--verbose", action="store_true", help="show full diagnostics of lost points")
     parser.add_argument("--replay", metavar="ID",
-                        help="re-run the thread schedule with this ID (from the feedback) on one --exercise")
+                        help="re-run the thread schedule with this ID, printed in the feedback")
     scores = parser.add_argument_group("score files (they all agree with --json)")
     scores.add_argument("--gradescope", metavar="PATH", help="write Gradescope's results.json")
     scores.add_argument("--junit", metavar="PATH", help="write JUnit XML, for any CI's test view")
@@ -86,12 +87,18 @@ def positive(text: str) -> int:
     return value
 
 
-def select_exercises(names: Sequence[str]) -> list[catalog.Exercise]:
-    """The exercises to grade, in teaching order; UsageError for an unknown name."""
+def exercise_name(text: str) -> str:
+    """The exercise *text* names: ``counter``, ``counter.py`` or ``exercises/counter.py`` alike."""
+    name = Path(text).name.removesuffix(".py") if text.endswith(".py") else text
     try:
-        wanted = {catalog.get(name).name for name in names}
+        return catalog.get(name).name
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
+
+
+def select_exercises(names: Sequence[str]) -> list[catalog.Exercise]:
+    """The exercises to grade, in teaching order; UsageError for an unknown name."""
+    wanted = {exercise_name(name) for name in names}
     return [e for e in catalog.EXERCISES if not wanted or e.name in wanted]
 
 
@@ -165,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_batch_options(args)
         target = check_target(args.target)
         if args.replay is not None:
+            check_replay_options(args)
             return replay_main(target, args.exercise, args.replay)
     except (UsageError, batch.BatchError) as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
@@ -173,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = Progress(enabled=not args.quiet)
     report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress, fail_fast=args.fail_fast)
     hints = {e.name: e.hint for e in exercises}
-    print(score_table(report, hints=hints, verbose=args.verbose))
+    print(score_table(report, hints=hints, verbose=args.verbose, replay_command=replay_command(args.target)))
     write_score_files(report, args)
     if report.interrupted:
         return 130
@@ -183,24 +191,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def replay_command(target: str) -> str:
+    """The command that replays an ID, ready to copy: the way this grading was started (nox or not)."""
+    words = ["nox", "-s", "grade", "--"] if os.environ.get("NOX_CURRENT_SESSION") == "grade" else \
+        ["python", "-m", "grader"]
+    if Path(target).resolve() != Path("exercises").resolve():
+        words += ["--target", shlex.quote(target)]
+    return " ".join(words + ["--replay", "{id}"])
+
+
+# Options --replay does not use: refused rather than silently ignored.
+REPLAY_IGNORES = ("json", "gradescope", "junit", "fail_under", "classroom", "fail_fast", "seed", "hidden",
+                  "verbose", "quiet")
+
+
+def check_replay_options(args: argparse.Namespace) -> None:
+    given = [f"--{name.replace('_', '-')}" for name in REPLAY_IGNORES if getattr(args, name) not in (None, False)]
+    if given:
+        raise UsageError(f"--replay runs one recorded schedule and takes only --target and --exercise; "
+                         f"drop {', '.join(given)}")
+
+
+def replay_exercise(replay_id: str) -> str:
+    """The exercise a replay ID was found in: its scenario key says (``inc.2x1...`` is the counter's)."""
+    from grader.explain import SCENARIOS
+    from grader.replay_id import exercise_key
+
+    key = exercise_key(replay_id)
+    for exercise, scenarios in SCENARIOS.items():
+        if any(scenario.key == key for scenario in scenarios):
+            return exercise
+    raise UsageError(f"{replay_id!r} is not a replay ID: copy it whole from the grader's feedback")
+
+
 def replay_main(target: Path, names: Sequence[str], replay_id: str) -> int:
     """``--replay ID``: run one schedule again, in a child process of its own, and print it."""
-    if len(names) != 1:
-        raise UsageError("--replay needs exactly one --exercise NAME (the exercise the ID was found in)")
-    exercise = catalog.get(names[0]).name
+    if len(names) > 1:
+        raise UsageError("--replay replays one exercise: give at most one --exercise (the ID names it)")
+    exercise = exercise_name(names[0]) if names else replay_exercise(replay_id)
     proc = subprocess.Popen(
         [sys.executable, "-m", "grader.explain", "--target", str(target), "--exercise", exercise,
          "--replay", replay_id],
         cwd=target, start_new_session=True, env={**os.environ, "PYTHONPATH": str(KIT_ROOT)},
+        stdout=subprocess.PIPE, text=True, errors="replace",
     )
     try:
-        return proc.wait(timeout=REPLAY_TIMEOUT)
+        out, _ = proc.communicate(timeout=REPLAY_TIMEOUT)
     except subprocess.TimeoutExpired:
         print(f"grader: the replay did not finish within {REPLAY_TIMEOUT:g} s", file=sys.stderr)
         return 0
     finally:
         limits.kill_session(proc.pid)
         proc.wait()
+    if out:  # the timeline, fitted to the terminal like the score table's
+        print("\n".join(fit_block(out, terminal_width())))
+    return proc.returncode
 
 
 def write_score_files(report: Report, args: argparse.Namespace) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import cli
 from tests.kit import SOLUTIONS, run_cli
 
 
@@ -44,14 +45,32 @@ def test_a_file_instead_of_a_folder_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--target", str(SOLUTIONS), "--replay", "inc.2x1"], "--replay needs exactly one --exercise"),
+        (["--target", str(SOLUTIONS), "--replay", "inc.2x1", "--json", "r.json"], "drop --json"),
+        (["--target", str(SOLUTIONS), "--replay", "zzz.2x1"], "is not a replay ID"),
         (["--target", str(SOLUTIONS), "--exercise", "counter", "--replay", "zzz.2x1"], "is not a replay ID"),
         (["--target", str(SOLUTIONS), "--fail-under", "abc"], "is not a number"),
     ],
-    ids=["replay-without-exercise", "replay-bad-id", "fail-under-not-a-number"],
+    ids=["replay-ignores-json", "replay-unknown-scenario", "replay-bad-id", "fail-under-not-a-number"],
 )
 def test_options_beyond_spec_fail_with_one_clear_line(args: list[str], expected: str) -> None:
     proc = run_cli(*args)
     assert proc.returncode == 2
     assert expected in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["counter", "counter.py", "exercises/counter.py", "solutions/counter.py"])
+def test_an_exercise_may_be_named_by_its_module_file(name: str) -> None:
+    assert [e.name for e in cli.select_exercises([name])] == ["counter"]
+
+
+def test_a_replay_id_names_its_exercise() -> None:
+    assert cli.replay_exercise("inc.2x1.1-27-2") == "counter"
+    assert cli.replay_exercise("pool2.3x2.1-4-2") == "semaphore_pool"
+
+
+def test_the_replay_command_follows_how_the_grader_was_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOX_CURRENT_SESSION", raising=False)
+    assert cli.replay_command("exercises") == "python -m grader --replay {id}"
+    monkeypatch.setenv("NOX_CURRENT_SESSION", "grade")
+    assert cli.replay_command("my work") == "nox -s grade -- --target 'my work' --replay {id}"
