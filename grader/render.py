@@ -170,7 +170,7 @@ def _test_lines(test: TestResult, exercise_message: str, width: int, verbose: bo
             rows = rows[:MAX_DETAIL_LINES] + [" " * 6 + f"... ({len(rows) - MAX_DETAIL_LINES} more lines)"]
         lines += rows
     if test.replay and replay_command:  # on a row of its own, never broken: ready to copy
-        lines += [" " * 8 + "to replay this schedule:", " " * 10 + replay_command.format(id=test.replay)]
+        lines += [" " * 8 + "to replay this schedule, run:", " " * 8 + replay_command.format(id=test.replay)]
     return lines
 
 
