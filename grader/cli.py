@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import batch, catalog, formats, limits
+from grader import batch, catalog, formats, interpreter, limits
 from grader.budgets import REPLAY_TIMEOUT
 from grader.render import Progress, fit_block, score_table, terminal_width
 from grader.report import ExerciseResult, Report
@@ -182,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress, fail_fast=args.fail_fast)
     hints = {e.name: e.hint for e in exercises}
     print(score_table(report, hints=hints, verbose=args.verbose, replay_command=replay_command(args.target)))
+    print(interpreter.summary(report.interpreter))
     write_score_files(report, args)
     if report.interrupted:
         return 130

@@ -86,6 +86,9 @@ class Report:
     hidden_tests: bool = True  # False in the student edition, where only visible checks exist
     interrupted: bool = False
     grader_version: str = field(default_factory=lambda: _version())
+    # The Python that graded (grader.interpreter): version, and whether it was free-threaded and
+    # the GIL on. The children that run the checks are started with this same interpreter.
+    interpreter: dict[str, Any] = field(default_factory=lambda: _interpreter())
 
     @property
     def score(self) -> float:
@@ -110,6 +113,7 @@ class Report:
             "hidden_tests": self.hidden_tests,
             "interrupted": self.interrupted,
             "grader_version": self.grader_version,
+            "interpreter": self.interpreter,
         }
 
     def write_json(self, path: str | os.PathLike[str]) -> None:
@@ -126,6 +130,12 @@ def _version() -> str:
     from grader import __version__
 
     return __version__
+
+
+def _interpreter() -> dict[str, Any]:
+    from grader import interpreter
+
+    return interpreter.describe()
 
 
 def write_text_atomic(path: Path, text: str) -> None:

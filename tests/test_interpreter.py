@@ -1,0 +1,36 @@
+"""The report records the Python that graded: version, implementation, free-threaded build, GIL."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import sysconfig
+from pathlib import Path
+
+from grader import interpreter
+from grader.report import Report
+from tests.kit import SOLUTIONS, grade
+
+
+def test_the_interpreter_is_described_as_it_is() -> None:
+    info = interpreter.describe()
+    assert info["implementation"] == platform.python_implementation()
+    assert info["version"] == platform.python_version()
+    assert info["free_threaded"] is bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    assert info["gil_enabled"] is getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def test_the_summary_line_names_build_and_gil() -> None:
+    line = interpreter.summary({"implementation": "CPython", "version": "3.13.5", "free_threaded": True,
+                                "gil_enabled": False, "platform": "linux"})
+    assert line == "graded on CPython 3.13.5 (free-threaded build, GIL off)"
+    assert "(default build, GIL on)" in interpreter.summary({**interpreter.describe(), "free_threaded": False,
+                                                             "gil_enabled": True})
+
+
+def test_the_json_report_and_the_terminal_say_which_python_graded(tmp_path: Path) -> None:
+    graded = grade(SOLUTIONS, tmp_path, "--exercise", "counter")
+    assert graded.report is not None
+    assert graded.report["interpreter"] == interpreter.describe()
+    assert interpreter.summary() in graded.stdout
+    assert Report(exercises=[], target="x", seed=1).to_dict()["interpreter"] == interpreter.describe()
