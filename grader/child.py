@@ -74,6 +74,8 @@ def describe_import_error(exc: BaseException, filename: str) -> str:
     if isinstance(exc, SyntaxError):
         where = f"{Path(exc.filename or filename).name}, line {exc.lineno}"
         return f"{filename} has a syntax error ({where}): {exc.msg}"
+    if isinstance(exc, ModuleNotFoundError) and exc.name == Path(filename).stem:
+        return f"{filename} is not in the submission folder: it was not submitted"
     if isinstance(exc, ModuleNotFoundError):
         return (
             f"{filename} imports {exc.name!r}, which is not installed: "

@@ -10,7 +10,7 @@ import tokenize
 from collections.abc import Iterable
 from typing import TextIO
 
-from grader.report import ExerciseResult, Report, Status, TestResult
+from grader.report import ExerciseResult, ExerciseStatus, Report, Status, TestResult
 from grader.sanitize import control
 
 MIN_WIDTH, MAX_WIDTH = 80, 120  # columns: narrower terminals get 80 anyway; wide ones no endless lines
@@ -183,6 +183,8 @@ def exercise_block(result: ExerciseResult, *, verbose: bool = False, width: int 
     lines = [head.rstrip()]
     if result.message:
         lines += _wrap(control(result.message), min(width, PROSE_WIDTH) - 2, "    ! ", "      ")
+    if result.status in (ExerciseStatus.NOT_SUBMITTED, ExerciseStatus.NOT_ATTEMPTED):
+        return lines  # no check ran: one line says why, not one per check
     for group in _groups(result.tests, verbose):
         if len(group) > 1:
             lines += _group_lines(group, result, width)

@@ -29,6 +29,8 @@ class ExerciseStatus(str, Enum):
     GRADED = "graded"
     IMPORT_ERROR = "could not import"
     TIMED_OUT = "timed out"
+    NOT_SUBMITTED = "not submitted"  # the module is not in the submission folder: nothing was run
+    NOT_ATTEMPTED = "not attempted"  # the module is still the stub (grader.stubs): nothing was run
 
 
 @dataclass

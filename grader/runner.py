@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import limits
+from grader import limits, stubs
 from grader.budgets import (
     BACKSTOP_GRACE,
     EXERCISE_BUDGET,
@@ -134,6 +134,12 @@ def grade_exercise(
     files = suite_files(exercise, hidden_dir)
     checks = gradable_checks(exercise, files)
     states = {c.test: CheckState(c) for c in checks}
+    unsubmitted = _not_submitted(exercise, target)
+    if unsubmitted is not None:
+        status, message = unsubmitted
+        for state in states.values():
+            state.fail(Status.ERROR, message)
+        return _result(exercise, states, status, message, time.monotonic() - started)
     deadline = started + budget
     exercise_status, exercise_message = ExerciseStatus.GRADED, ""
     explain = exercise.name in SCENARIOS and not fail_fast  # one search per exercise at most
@@ -180,6 +186,26 @@ def grade_exercise(
                 state.fail(Status.ERROR, "this check did not run: the grading suite may be incomplete")
             state.finished = True
     return _result(exercise, states, exercise_status, exercise_message, time.monotonic() - started)
+
+
+def _not_submitted(exercise: Exercise, target: Path) -> tuple[ExerciseStatus, str] | None:
+    """(status, message) when there is nothing to grade: the module is missing or still the stub.
+
+    Decided here, before any child starts, from the file alone: a missing module must not be
+    reported as an import error (or as a package "not installed"), and the untouched stub is
+    no attempt, whatever its checks would say.
+    """
+    module = target / exercise.filename
+    if not module.is_file():
+        return ExerciseStatus.NOT_SUBMITTED, (
+            f"not submitted: there is no {exercise.filename} in the submission folder"
+        )
+    if stubs.is_untouched(module, exercise.name):
+        return ExerciseStatus.NOT_ATTEMPTED, (
+            f"not attempted: {exercise.filename} is still the stub you received (every function "
+            "still raises NotImplementedError); start at its first '# TODO:'"
+        )
+    return None
 
 
 def _any_failed(states: dict[str, CheckState]) -> bool:
