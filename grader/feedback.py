@@ -59,17 +59,19 @@ def _check(test: Mapping[str, Any], exercise: str) -> list[str]:
     runs = ""
     if test.get("runs", 0) > 1 and test.get("failed_runs"):
         runs = f" (failed in {test['failed_runs']} of {test['runs']} runs)"
-    hidden = " (instructor's stress check)" if test.get("hidden") else ""
-    lines = [f"#### {STATUS_WORDS.get(test['status'], test['status'])}: {sanitize.markdown(test['name'])}, "
-             f"-{_points(test['max_score'])} points{runs}{hidden}", ""]
+    tier = test.get("tier") or ("hidden" if test.get("hidden") else "")
+    hidden = {"hidden": " (instructor's stress check)", "practice": " (practice stress check)"}.get(tier, "")
+    heading = (f"#### {STATUS_WORDS.get(test['status'], test['status'])}: {sanitize.markdown(test['name'])}, "
+               f"-{_points(test['max_score'])} points{runs}{hidden}")
+    lines = [heading, ""]
     if test.get("message"):
         lines += [sanitize.markdown(test["message"]), ""]
     details = test.get("details") or ""
     if details:
         kept = details.splitlines()
         if len(kept) > DETAILS_LINES:
-            kept = kept[:DETAILS_LINES] + [f"... ({len(details.splitlines()) - DETAILS_LINES} more lines in the "
-                                           "JSON report)"]
+            more = len(kept) - DETAILS_LINES
+            kept = kept[:DETAILS_LINES] + [f"... ({more} more lines in the JSON report)"]
         lines += [sanitize.code_block("\n".join(kept)), ""]
     if test.get("replay"):
         replay = sanitize.one_line(test["replay"])
@@ -95,8 +97,8 @@ def _grouped(lost: list[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
 
 def _same_message(group: list[Mapping[str, Any]]) -> list[str]:
     points = sum(float(t["max_score"]) for t in group)
-    lines = [f"#### {STATUS_WORDS.get(group[0]['status'], group[0]['status'])}: {len(group)} checks, "
-             f"-{points:g} points", ""]
+    status = STATUS_WORDS.get(group[0]["status"], group[0]["status"])
+    lines = [f"#### {status}: {len(group)} checks, -{points:g} points", ""]
     if group[0].get("message"):
         lines += [sanitize.markdown(group[0]["message"]), ""]
     lines += [f"- {sanitize.markdown(t['name'])} (-{_points(t['max_score'])})" for t in group]
@@ -130,9 +132,9 @@ def markdown(report: Mapping[str, Any] | None, *, name: str = "", found_in: str 
     """The whole feedback file for one submission (*report* None: the grader could not grade it)."""
     lines = [f"# {_title(name)}", ""]
     if report is None:
-        lines += ["**This submission could not be graded**: "
-                  f"{sanitize.markdown(error or 'the grader produced no report')}. Your instructor has the "
-                  "details; this is not a score.", ""]
+        why = sanitize.markdown(error or "the grader produced no report")
+        lines += [f"**This submission could not be graded**: {why}. Your instructor has the details; this is not a score.",
+                  ""]
         return "\n".join(lines)
     where = {"exercises/": "in `exercises/`", "top level": "at the top of the folder"}.get(
         found_in, f"in `{sanitize.markdown(found_in)}`" if found_in else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,21 @@ def test_table_shows_every_exercise_and_the_total(stubs_graded: Graded) -> None:
     for exercise in catalog.EXERCISES:
         assert exercise.name in stubs_graded.stdout
     assert "TOTAL" in stubs_graded.stdout
-    assert "not implemented yet" in stubs_graded.stdout
+    assert "not attempted: counter.py is still the stub you received" in stubs_graded.stdout
+
+
+def test_untouched_stubs_are_not_attempted_and_missing_modules_not_submitted(
+        stubs_graded: Graded, tmp_path: Path) -> None:
+    assert stubs_graded.report is not None
+    assert {e["status"] for e in stubs_graded.report["exercises"]} == {"not attempted"}
+    folder = tmp_path / "only_downloader"
+    folder.mkdir()
+    shutil.copy(SOLUTIONS / "downloader.py", folder)
+    graded = grade(folder, tmp_path, "--exercise", "counter")
+    counter = graded.exercise("counter")
+    assert (counter["status"], counter["score"]) == ("not submitted", 0)
+    assert "there is no counter.py in the submission folder" in counter["message"]
+    assert "not installed" not in graded.stdout
 
 
 def test_one_exercise_can_be_graded_alone(tmp_path: Path) -> None:
