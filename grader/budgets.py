@@ -35,6 +35,16 @@ PIPELINE_TIMEOUT = 20.0
 RENDEZVOUS_TIMEOUT = 10.0
 # Threads between their last statement and their exit get this long before counting as left behind.
 THREAD_EXIT_GRACE = 1.0
+# A hang is reported once every thread of a check has stayed this long blocked in a wait that only
+# another of them could end (no notify in between: grader.stacks.stuck_signature). The verdict is
+# certain then; waiting out a timeout cannot change it. Not a speed threshold: a thread that runs,
+# however slowly, is never "blocked for good". Far below SHORT_TIMEOUT.
+HANG_QUIET = 1.0
+# How often the threads are looked at meanwhile.
+HANG_POLL = 0.05
+# Threads a failed check left blocked for good must stay so this long to be left in place (parked)
+# instead of ending the child.
+PARK_CONFIRM = 0.2
 
 # -- one run of a check (grader.catalog's Check.timeout; enforced in the child, backstopped) -----
 # Default per-run timeout: the backstop behind the suites' own detectors above.

@@ -15,22 +15,87 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from grader import stacks
-from grader.budgets import BACKSTOP_GRACE
+from grader.budgets import BACKSTOP_GRACE, PARK_CONFIRM
 from grader.catalog import Check, Exercise
 from grader.channel import Sender
 from grader.explain import Explanation
 from grader.integrity import Snapshot
+from grader.testing import POLL, QUIET, Hang
 
 
 class GradingTimeout(BaseException):
-    """Raised in the main thread when a run exceeds its time (BaseException: not caught by
-    a submission's ``except Exception``)."""
+    """Raised in the main thread when a run exceeds its time, or its threads are all blocked for
+    good (BaseException: not caught by a submission's ``except Exception``)."""
+
+    def __init__(self, details: str, message: str = "") -> None:
+        super().__init__(details)
+        self.details, self.message = details, message
+
+
+class HangWatch:
+    """Ends a run early whose threads are all blocked for good: the test's own (main) thread and
+    every thread started since the child began (grader.stacks.stuck_signature).
+
+    A thread of its own, started before the checks (so no check counts it as left behind) and
+    idle between runs. When a run's threads have stayed blocked in the same waits for
+    ``grader.testing.QUIET`` seconds, nothing can wake them any more: it sends the main thread
+    the run's SIGALRM at once instead of letting the run wait out its whole timeout.
+    """
+
+    def __init__(self, known: Callable[[], set[int]]) -> None:
+        self.known = known  # ids of threads that are not the run's (the baseline, parked ones)
+        self.lock = threading.Lock()
+        self.armed = threading.Event()
+        self.horizon = 0.0
+        self.fired = ""  # the stacks of the hang, once detected in this run
+        self.generation = 0  # runs armed so far: what was seen in one run says nothing of the next
+        self.main = threading.main_thread()
+        self.thread = threading.Thread(target=self._loop, name="grader-hang-watch", daemon=True)
+        self.thread.start()
+
+    def arm(self, horizon: float) -> None:
+        with self.lock:
+            self.horizon, self.fired = horizon, ""
+            self.generation += 1
+            self.armed.set()
+
+    def disarm(self) -> str:
+        """Stop watching; the hang's stacks if the watch fired during this run."""
+        with self.lock:
+            self.armed.clear()
+            return self.fired
+
+    def _threads(self) -> list[threading.Thread]:
+        known = self.known()
+        return [self.main] + [t for t in threading.enumerate()
+                              if id(t) not in known and t is not self.thread and t.is_alive()]
+
+    def _loop(self) -> None:
+        seen: object = None
+        since = time.monotonic()
+        while True:
+            self.armed.wait()
+            time.sleep(POLL)
+            threads = self._threads()
+            signature = (self.generation, stacks.stuck_signature(threads, horizon=self.horizon))
+            now = time.monotonic()
+            if signature[1] is None or signature != seen:
+                seen, since = signature, now
+                continue
+            if now - since < QUIET:
+                continue
+            with self.lock:
+                if self.armed.is_set() and not self.fired:
+                    self.fired = stacks.format_threads(threads)
+                    signal.pthread_kill(self.main.ident or 0, signal.SIGALRM)
+            seen = None
 
 
 class SubmissionAborted(Exception):
@@ -52,6 +117,7 @@ class GraderPlugin:
         self.completed: set[str] = set()  # nodeids whose body ran to its last line
         self.outcomes: dict[str, tuple[str, str, str]] = {}  # nodeid -> (status, message, details)
         self.runs_of: dict[str, int] = {}  # check -> runs collected (repetitions x parametrised cases)
+        self.watch = HangWatch(lambda: self.baseline_threads)
         self.baseline_threads = {id(t) for t in threading.enumerate()}
 
     # -- collection: the catalog decides what runs, how often, how long ---------------------------
@@ -111,16 +177,22 @@ class GraderPlugin:
         timeout = float(settings.timeout)
 
         def on_alarm(signum: int, frame: Any) -> None:
-            details = stacks.format_all_stacks(frame)
-            raise GradingTimeout(details)
+            hang = self.watch.disarm()
+            if hang:
+                raise GradingTimeout(hang, "its threads are all blocked for good, each waiting for "
+                                           "something only another blocked thread could do: a deadlock, "
+                                           "or a wake-up that never comes")
+            raise GradingTimeout(stacks.format_all_stacks(frame))
 
         signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
+        self.watch.arm(timeout)
         faulthandler.dump_traceback_later(timeout + BACKSTOP_GRACE, exit=True, file=sys.stderr)
         return True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_timeout_cancel_timer(self, item: pytest.Item) -> bool:
+        self.watch.disarm()
         signal.setitimer(signal.ITIMER_REAL, 0)
         faulthandler.cancel_dump_traceback_later()
         return True
@@ -146,7 +218,12 @@ class GraderPlugin:
             self.outcomes[item.nodeid] = ("skipped", "", "")
             return
         if call.excinfo is not None and item.nodeid not in self.outcomes:
-            self.outcomes[item.nodeid] = describe_failure(call.excinfo, call.when)
+            status, message, details = describe_failure(call.excinfo, call.when)
+            left = self._threads_left()
+            if not details and left:
+                # Threads of the failed run still wait somewhere: show where, in the student's code.
+                details = "threads still running after the check:\n" + stacks.format_threads(left)
+            self.outcomes[item.nodeid] = (status, message, details)
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         status, message, details = self.outcomes.pop(nodeid, ("", "", ""))
@@ -167,9 +244,9 @@ class GraderPlugin:
         self.sender.send("end", check=name, status=status, message=message, details=details)
         if status != "passed" and self.explainer is not None and self._is_stress(name):
             self._explain(name)
-        if status != "passed" and self._threads_left_running():
-            # Threads of the failed run are still busy (blocked, or looping): they would disturb
-            # the next checks. End this child; the parent starts a fresh one for the rest.
+        if status != "passed" and self._threads_left_running() and not self._park_blocked_threads():
+            # Threads of the failed run are still busy (looping, or in a wait that may end): they
+            # would disturb the next checks. End this child; the parent starts a fresh one.
             self.sender.send("restart")
             sys.stdout.flush()
             os._exit(0)
@@ -190,15 +267,37 @@ class GraderPlugin:
         self.sender.send("explained", check=name, replay=found.replay_id if found else "",
                          text=found.text if found else "")
 
+    def _threads_left(self) -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.is_alive() and id(t) not in self.baseline_threads]
+
+    def _park_blocked_threads(self) -> bool:
+        """True when every thread the failed run left is blocked for good in an untimed wait.
+
+        Such threads wait on the failed check's own objects, which no later check touches: they
+        take no CPU and change nothing, so grading goes on in this child (a fresh child costs
+        seconds). They are not counted as left behind by later checks.
+        """
+        left = self._threads_left()
+        first = stacks.stuck_signature(left, horizon=float("inf"))
+        if first is None:
+            return False
+        time.sleep(PARK_CONFIRM)
+        if stacks.stuck_signature(left, horizon=float("inf")) != first:
+            return False
+        self.baseline_threads |= {id(t) for t in left}
+        return True
+
     def _threads_left_running(self) -> bool:
-        return any(t.is_alive() and id(t) not in self.baseline_threads for t in threading.enumerate())
+        return bool(self._threads_left())
 
 
 def describe_failure(excinfo: pytest.ExceptionInfo[BaseException], when: str) -> tuple[str, str, str]:
     """(status, message, details) for a failed run, in a student's words."""
     exc = excinfo.value
     if isinstance(exc, GradingTimeout):
-        return "timeout", "", str(exc)
+        return "timeout", exc.message, exc.details
+    if isinstance(exc, Hang):
+        return "timeout", str(exc), exc.details
     if isinstance(exc, AssertionError) or excinfo.typename == "Failed":
         text = str(exc)
         # pytest's assertion rewriting appends "\nassert <expression>": keep the author's message

@@ -121,7 +121,7 @@ def _status_word(status: Status) -> str:
 
 
 def _shows_details(test: TestResult, verbose: bool) -> bool:
-    return bool(test.details) and (verbose or test.status == Status.TIMEOUT or bool(test.replay))
+    return bool(test.details) and (verbose or test.status in (Status.TIMEOUT, Status.FAILED) or bool(test.replay))
 
 
 def _groups(tests: Iterable[TestResult], verbose: bool) -> list[list[TestResult]]:

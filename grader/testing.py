@@ -12,14 +12,13 @@ import importlib
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
-import pytest
-
-from grader import budgets
+from grader import budgets, stacks
 
 R = TypeVar("R")
 
@@ -29,6 +28,18 @@ TARGET_ENV = "GRADER_TARGET"
 # whole stress scenario. Both below the catalog's per-run timeout, so a hang gets a precise message.
 SHORT_TIMEOUT = budgets.SHORT_TIMEOUT
 LONG_TIMEOUT = budgets.LONG_TIMEOUT
+# How long every watched thread must stay blocked for good before the hang is reported, and how
+# often they are looked at (grader.budgets).
+QUIET = budgets.HANG_QUIET
+POLL = budgets.HANG_POLL
+
+
+class Hang(AssertionError):
+    """A check's threads are blocked for good (or did not finish in time); *details* says where."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
 
 
 def target_dir() -> Path:
@@ -75,9 +86,12 @@ def run_threads(
 ) -> list[R]:
     """Run ``target(i)`` in *count* threads released together by a barrier; return the results.
 
-    The first exception raised in any thread is re-raised here (no exception is lost in a thread).
-    A thread still running after *timeout* fails the test with a message that names a deadlock;
-    the threads are daemons so a hang never blocks the grader's exit.
+    The first exception raised in any thread is re-raised here (no exception is lost in a thread),
+    as soon as the other threads have finished or are blocked for good: the check has failed
+    either way, and the exception names the student's line. A thread still running after
+    *timeout*, or all of them blocked for good, fails the test with a message that names a
+    deadlock and shows where they wait; the threads are daemons so a hang never blocks the
+    grader's exit.
     """
     barrier = threading.Barrier(count)
     outcome = ThreadOutcome(count)
@@ -96,33 +110,67 @@ def run_threads(
     ]
     for thread in threads:
         thread.start()
-    join_all(threads, timeout=timeout, what=what)
+    stuck, certain = wait_for(threads, timeout, stop=lambda: bool(outcome.errors))
     if outcome.errors:
         raise outcome.errors[0][1]
+    if stuck:
+        raise _hang(stuck, certain, timeout, f"{len(stuck)} {what}(s)")
     return outcome.results  # type: ignore[return-value]
 
 
-def still_running(threads: Iterable[threading.Thread], timeout: float) -> list[threading.Thread]:
-    """Join every thread within *timeout* seconds in total; return those still alive."""
-    import time
+def wait_for(threads: Sequence[threading.Thread], timeout: float, quiet: float = QUIET,
+             watch: Callable[[], Sequence[threading.Thread]] | None = None,
+             stop: Callable[[], bool] | None = None) -> tuple[list[threading.Thread], bool]:
+    """Join *threads* within *timeout* seconds; return (those still alive, whether they are
+    blocked for good).
 
+    Returns early, with True, once every watched thread (*watch()*, by default the threads still
+    alive) has stayed blocked in the same wait, one that only another of them could end, for
+    *quiet* seconds (grader.stacks.stuck_signature): nothing can wake them any more, so the
+    outcome cannot change by waiting. Once *stop()* is true (the check has failed anyway), waits
+    at most *quiet* seconds more, for the threads that are about to finish.
+    """
     deadline = time.monotonic() + timeout
-    stuck = []
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-        if thread.is_alive():
-            stuck.append(thread)
-    return stuck
+    seen, since = None, time.monotonic()
+    while True:
+        alive = [t for t in threads if t.is_alive()]
+        now = time.monotonic()
+        if not alive or now >= deadline:
+            return alive, False
+        if stop is not None and stop():
+            deadline, stop = min(deadline, now + quiet), None
+        watched = [t for t in watch() if t.is_alive()] if watch is not None else alive
+        signature = stacks.stuck_signature(watched, horizon=timeout)
+        if signature is None or signature != seen:
+            seen, since = signature, now
+        elif now - since >= quiet:
+            return alive, True
+        alive[0].join(min(POLL, deadline - now))
+
+
+def still_running(threads: Iterable[threading.Thread], timeout: float) -> list[threading.Thread]:
+    """Join every thread within *timeout* seconds in total; return those still alive (early,
+    when they are all blocked for good)."""
+    return wait_for(list(threads), timeout)[0]
+
+
+def _hang(stuck: Sequence[threading.Thread], certain: bool, timeout: float, who: str) -> Hang:
+    """The failure for threads that hang, with where each of them waits."""
+    names = ", ".join(t.name for t in stuck[:3]) + (", ..." if len(stuck) > 3 else "")
+    if certain:
+        message = (f"{who} blocked for good ({names}): each waits for something only another "
+                   "blocked thread could do - a deadlock, or a wake-up that never comes")
+    else:
+        message = (f"{who} did not finish within {timeout:g} s ({names}): "
+                   "a deadlock, a wait that is never woken up, or an endless loop")
+    return Hang(message, stacks.format_threads(stuck))
 
 
 def join_all(threads: Iterable[threading.Thread], *, timeout: float, what: str = "thread") -> None:
     """Join every thread within *timeout* seconds in total, or fail naming the stuck ones."""
-    stuck = [thread.name for thread in still_running(threads, timeout)]
+    stuck, certain = wait_for(list(threads), timeout)
     if stuck:
-        pytest.fail(
-            f"{len(stuck)} {what}(s) did not finish within {timeout:g} s ({', '.join(stuck[:5])}): "
-            "a deadlock, or a wait that is never woken up"
-        )
+        raise _hang(stuck, certain, timeout, f"{len(stuck)} {what}(s)")
 
 
 def alive_threads_except(before: Sequence[threading.Thread]) -> list[threading.Thread]:
@@ -150,9 +198,12 @@ def call_within(fn: Callable[[], R], what: str, timeout: float = SHORT_TIMEOUT) 
     """Return fn(), run in a daemon thread; fail clearly if it has not returned within *timeout*.
 
     For calls that must not block (or must stop blocking): a student's hang costs this check,
-    with a message naming the call, instead of the whole run's timeout.
+    with a message naming the call and showing where its threads wait, instead of the whole
+    run's timeout. When the call and every thread it started are blocked for good, it fails at
+    once rather than at *timeout*.
     """
     box: dict[str, object] = {}
+    before = {id(t) for t in threading.enumerate()}
 
     def body() -> None:
         try:
@@ -162,9 +213,17 @@ def call_within(fn: Callable[[], R], what: str, timeout: float = SHORT_TIMEOUT) 
 
     thread = threading.Thread(target=body, daemon=True, name=f"grader-call-{what[:20]}")
     thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        pytest.fail(f"{what} did not return within {timeout:g} s: it blocks when it should not")
+
+    def started() -> list[threading.Thread]:
+        """The call and every thread started since it began: a hang needs all of them blocked."""
+        return [t for t in threading.enumerate() if id(t) not in before]
+
+    stuck, certain = wait_for([thread], timeout, watch=started)
+    if stuck:
+        how = ("is blocked for good, and so is every thread it started: a deadlock, or a wake-up "
+               "that never comes" if certain else f"did not return within {timeout:g} s: it blocks when it should not")
+        others = [t for t in started() if t is not thread and t.is_alive()]
+        raise Hang(f"{what} {how}", stacks.format_threads([thread, *others]))
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box.get("value")  # type: ignore[return-value]

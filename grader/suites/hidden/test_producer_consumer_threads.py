@@ -118,7 +118,7 @@ def test_close_under_load_wakes_every_waiter(mod: ModuleType) -> None:
             closer()
             stuck = len(still_running(threads, SHORT_TIMEOUT))
         assert stuck == 0, (
-            f"{stuck} of 8 threads were still blocked in put() or get() {SHORT_TIMEOUT:g} s after close(): "
+            f"{stuck} of 8 threads stayed blocked in put() or get() after close(): "
             "close() must wake every waiter of both conditions (notify_all)"
         )
 

@@ -99,7 +99,7 @@ def test_close_wakes_every_blocked_caller(mod: ModuleType) -> None:
     full.close()
     stuck = len(still_running(getters + putters, SHORT_TIMEOUT))
     assert stuck == 0, (
-        f"{stuck} of 7 blocked callers were still waiting {SHORT_TIMEOUT:g} s after close(): "
+        f"{stuck} of 7 blocked callers stayed blocked after close(): "
         "close() must wake every waiter (notify_all), not just one"
     )
     wrong = [o for o in got + put if not isinstance(o, mod.Closed)]
