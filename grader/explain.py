@@ -18,10 +18,11 @@ same module source: the ID ends with both (``grader.replay_id``), and a mismatch
 
 from __future__ import annotations
 
-import itertools
+import io
 import random
 import sys
 import time
+import tokenize
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -206,6 +207,95 @@ def _shared(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
     return _leases(mod, threads, calls, 2)
 
 
+# --------------------------------------------------------------------------------------------
+# Producer-consumer scenarios (BoundedBuffer): the classic wait/notify bugs
+# --------------------------------------------------------------------------------------------
+RECHECK = "a woken thread must check again (while, not if, around wait())"
+
+
+def _closed_error(mod: ModuleType) -> type[BaseException] | tuple[()]:
+    closed = getattr(mod, "Closed", None)
+    return closed if isinstance(closed, type) and issubclass(closed, BaseException) else ()
+
+
+def _buffer_traffic(mod: ModuleType, producers: int, consumers: int, calls: int) -> tuple[Bodies, Check]:
+    """*consumers* threads get, *producers* threads put, through a buffer of capacity 1.
+
+    Consumers come first in turn order, so they wait on the empty buffer before anything is put:
+    the state in which one put wakes several of them. Every wait is untimed, so a wake-up that
+    never comes shows as a deadlock.
+    """
+    capacity = 1
+    buffer = mod.BoundedBuffer(capacity)
+    closed = _closed_error(mod)
+    total = producers * calls
+    got: list[object] = []
+
+    def consumer(count: int) -> Callable[[], None]:
+        def body() -> None:
+            for _ in range(count):
+                try:
+                    got.append(buffer.get())
+                except closed:
+                    raise Violation("get() raised Closed, but nobody closed the buffer: it woke up, "
+                                    f"found no item and did not wait again; {RECHECK}") from None
+                except IndexError:
+                    raise Violation(f"get() took from an empty buffer: {RECHECK}") from None
+        return body
+
+    def producer(number: int) -> Callable[[], None]:
+        def body() -> None:
+            for n in range(calls):
+                buffer.put((number, n))
+                size = len(buffer)
+                if size > capacity:
+                    raise Violation(f"the buffer holds {size} items, above its capacity {capacity}: "
+                                    f"a woken put() did not check for room again; {RECHECK}")
+        return body
+
+    shares = [total // consumers + (i < total % consumers) for i in range(consumers)]
+
+    def check() -> None:
+        expected = sorted((p, n) for p in range(producers) for n in range(calls))
+        if sorted(got, key=repr) != sorted(expected, key=repr):
+            raise Violation(f"{_count(total)} items were put, but get() returned {got!r}")
+
+    return [consumer(n) for n in shares] + [producer(p) for p in range(producers)], check
+
+
+def _getters(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    return _buffer_traffic(mod, 1, max(1, threads - 1), calls * max(1, threads - 1))
+
+
+def _putters(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    bodies, check = _buffer_traffic(mod, max(1, threads - 1), 1, calls)
+    return bodies[1:] + bodies[:1], check  # producers first: they fill the buffer and wait
+
+
+def _close(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    """*threads - 1* callers block in get() on an empty buffer; the last thread closes it."""
+    buffer = mod.BoundedBuffer(1)
+    closed = _closed_error(mod)
+    woken: list[str] = []
+
+    def getter() -> None:
+        try:
+            item = buffer.get()
+        except closed:
+            woken.append("Closed")
+            return
+        raise Violation(f"get() on a closed, empty buffer returned {item!r} instead of raising Closed")
+
+    def closer() -> None:
+        buffer.close()
+
+    def check() -> None:
+        if len(woken) != threads - 1:
+            raise Violation(f"close() woke {len(woken)} of {threads - 1} blocked get() calls")
+
+    return [getter] * (threads - 1) + [closer], check
+
+
 SCENARIOS: dict[str, tuple[Scenario, ...]] = {
     "counter": (
         Scenario("inc", "counter", "lost update in Counter.increment", _increments),
@@ -216,6 +306,11 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
     "semaphore_pool": (
         Scenario("pool1", "semaphore_pool", "race in ResourcePool with one resource", _exclusive),
         Scenario("pool2", "semaphore_pool", "race in ResourcePool with two resources", _shared),
+    ),
+    "producer_consumer_threads": (
+        Scenario("close", "producer_consumer_threads", "BoundedBuffer.close() with get() calls waiting", _close),
+        Scenario("get", "producer_consumer_threads", "BoundedBuffer with consumers waiting to get", _getters),
+        Scenario("put", "producer_consumer_threads", "BoundedBuffer with producers waiting to put", _putters),
     ),
 }
 
@@ -229,25 +324,35 @@ def _count(n: int) -> str:
 # --------------------------------------------------------------------------------------------
 @contextmanager
 def fresh_module(target: Path, exercise: str) -> Iterator[ModuleType]:
-    """A private copy of the submission's module, imported while scheduled locks are active.
+    """The submission's module for one scheduled run, with scheduled locks active during the run.
 
-    A private import means module-level locks are scheduler-aware too, and the copy used by the
-    stress tests is left alone.
+    The module is executed once per process (a private copy, imported while scheduled locks are
+    active, so module-level locks pass the turn too, and the copy the checks use is left alone).
+    Every later run reuses it, its globals put back as they were right after that import: the
+    module's top-level code, and whatever it does (print, start a thread or a process, write a
+    file), runs once for a whole search of a hundred schedules, not once per schedule.
     """
     path = target / f"{exercise}.py"
-    name = f"_scheduled_{exercise}_{next(_imports)}"
-    module = ModuleType(name)
-    module.__file__ = str(path)
-    sys.modules[name] = module  # dataclasses and typing look their module up here
-    try:
-        with scheduled_primitives():
-            exec(_compiled(path), module.__dict__)  # noqa: S102 - this is an import, done by hand
-            yield module
-    finally:
-        sys.modules.pop(name, None)
+    key = (str(path), path.stat().st_mtime_ns)
+    with scheduled_primitives():
+        if key not in _loaded:
+            name = f"_scheduled_{exercise}_{len(_loaded)}"
+            module = ModuleType(name)
+            module.__file__ = str(path)
+            sys.modules[name] = module  # dataclasses and typing look their module up here
+            try:
+                exec(_compiled(path), module.__dict__)  # noqa: S102 - this is an import, done by hand
+            except BaseException:
+                sys.modules.pop(name, None)
+                raise
+            _loaded[key] = (module, dict(module.__dict__))
+        module, globals_after_import = _loaded[key]
+        module.__dict__.clear()
+        module.__dict__.update(globals_after_import)
+        yield module
 
 
-_imports = itertools.count()
+_loaded: dict[tuple[str, int], tuple[ModuleType, dict[str, object]]] = {}
 _code_cache: dict[tuple[str, int], CodeType] = {}
 
 
@@ -279,7 +384,7 @@ def run_once(target: Path, scenario: Scenario, size: tuple[int, int],
                 failure = str(exc)
             except Exception:  # noqa: BLE001 - reading the final state failed: no verdict
                 return RunResult("", scheduler.steps, chooser.switches, scheduler.points, abandoned=True)
-    return RunResult(failure, scheduler.steps, list(chooser.switches), scheduler.points,
+    return RunResult(failure, scheduler.steps[:scheduler.failed_at], list(chooser.switches), scheduler.points,
                      abandoned=not completed and not failure)
 
 
@@ -460,14 +565,20 @@ def key_steps(steps: Sequence[Step], limit: int = MAX_STEPS) -> list[tuple[Step,
 
 
 def _around_switches(shown: list[tuple[Step, list[str]]], limit: int) -> list[tuple[Step, list[str]]]:
-    """At most *limit* steps, in order: first those next to a switch of thread, then the latest."""
+    """At most *limit* steps, in order: first where a thread raises or blocks (the failure itself),
+    then those next to a switch of thread, then the latest."""
     if len(shown) <= limit:
         return shown
     threads = [step.thread for step, _ in shown]
     last = len(shown) - 1
+    final = [i for i, (_, notes) in enumerate(shown) if any(n.startswith(("raises", "waits")) for n in notes)]
     edges = [i for i in range(len(shown))
              if i == last or (i > 0 and threads[i - 1] != threads[i]) or (i < last and threads[i + 1] != threads[i])]
-    keep = set(edges[-limit:])
+    keep = set(final[-limit:])
+    for i in reversed(edges):
+        if len(keep) >= limit:
+            break
+        keep.add(i)
     for i in reversed(range(len(shown))):
         if len(keep) >= limit:
             break
@@ -480,20 +591,60 @@ def _is_container_note(note: str) -> bool:
     return verb in ("reads", "writes") and note.split(" = ", 1)[1][:1] in "[{(d"
 
 
+WIDTH = 78  # a timeline line fits an 80-column terminal at the table's indent
+SOURCE_WIDTH = 32  # the longest source shown on a step's line; longer ones are cut between tokens
+
+
+def short_source(source: str, width: int = SOURCE_WIDTH) -> str:
+    """*source* without its comment, cut after the last whole token that fits in *width* ("...")."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        tokens = []
+    code = source
+    for token in tokens:
+        if token.type == tokenize.COMMENT:
+            code = source[:token.start[1]].rstrip()
+            break
+    if len(code) <= width:
+        return code
+    cut = 0
+    for token in tokens:
+        if token.type in (tokenize.COMMENT, tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER):
+            continue
+        if token.end[0] == 1 and token.end[1] <= width - 3:
+            cut = token.end[1]
+    return (code[:cut].rstrip() if cut else code[:width - 3]) + "..."
+
+
 def timeline(schedule: Schedule, result: RunResult, full_id: str = "") -> str:
     """The feedback: a header with the replay ID, one line per key step, the broken invariant.
 
     *full_id* is the ID with its Python and source stamps (``stamps.stamp``), the one to print.
+    Lines fit in WIDTH columns: source is cut between tokens, and what a step did goes on a line
+    of its own when it would not fit beside it.
     """
     module = f"{schedule.scenario.exercise}.py"
-    lines = [f"{schedule.scenario.title} ({module}), found with --replay {full_id or schedule.replay_id}:"]
+    title = schedule.scenario.title
+    if result.failure.startswith("deadlock"):
+        title = f"deadlock: {title}"
+    lines = [f"{title} ({module}), found with --replay {full_id or schedule.replay_id}:"]
     steps = key_steps(result.steps)
-    width = min(40, max((len(step.source) for step, _ in steps), default=0))
-    for step, notes in steps:
-        where = f"{Path(step.filename).name}:{step.lineno}"
-        words = [n.removeprefix("local ") for n in notes]
-        comment = f"  # {', '.join(words)}" if words else ""
-        lines.append(f"  Thread-{step.thread + 1}  {where:<{len(module) + 5}} {step.source[:40]:<{width}}{comment}")
+    shown = [(step, short_source(step.source), notes) for step, notes in steps]
+    where_width = max((len(f"{step.lineno}") for step, _, _ in shown), default=2) + 1
+    width = max((len(source) for _, source, _ in shown), default=0)
+    for step, source, notes in shown:
+        head = f"  Thread-{step.thread + 1}  line {step.lineno:<{where_width}} {source:<{width}}"
+        words = ", ".join(n.removeprefix("local ") for n in notes)
+        if not words:
+            lines.append(head.rstrip())
+        elif len(head) + 4 + len(words) <= WIDTH:
+            lines.append(f"{head}  # {words}")
+        elif len(head.rstrip()) + 4 + len(words) <= WIDTH:
+            lines.append(f"{head.rstrip()}  # {words}")
+        else:
+            lines.append(head.rstrip())
+            lines.append(f"{' ' * (len(head) - width)}# {words}")
     lines.append(result.failure)
     return "\n".join(lines)
 

@@ -29,6 +29,7 @@ import random
 import re
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,6 +130,9 @@ CONTAINERS = (list, dict, set, tuple, collections.deque)
 SHORT = 60  # a container is shown when its repr is at most this long
 
 
+WAKE_UPS = {"notify": "notify() wakes one waiter", "notify_all": "notify_all() wakes every waiter"}
+
+
 def _show(value: object) -> str:
     """repr() of a value for the timeline, with object ids (dict keys, say) shortened to 'id'."""
     return re.sub(r"\b\d{9,}\b", "id", repr(value))
@@ -165,6 +169,8 @@ def _describe(instr: dis.Instruction, frame: FrameType) -> str:
     op, name = instr.opname, instr.argval
     if not isinstance(name, str):
         return ""
+    if op.startswith(("LOAD_ATTR", "LOAD_METHOD")) and name in WAKE_UPS:
+        return WAKE_UPS[name]
     owner = frame.f_locals.get("self")
     if op.startswith("LOAD_ATTR") and owner is not None and name in getattr(owner, "__dict__", {}):
         value = owner.__dict__[name]
@@ -250,6 +256,7 @@ class ThreadState:
     waiting_for: Any = None  # the SchedLock it waits for
     timed: bool = False  # it waits with a timeout
     timed_out: bool = False
+    notified_wait: bool = False  # it waits inside Condition.wait (for a notify), not for a lock
 
     @property
     def name(self) -> str:
@@ -277,6 +284,7 @@ class Scheduler:
         self.by_ident: dict[int, ThreadState] = {}
         self.steps: list[Step] = []
         self.failure = ""
+        self.failed_at: int | None = None
         self.aborted = False
         self.finished = REAL_LOCK()
         self._last: dict[int, tuple[dis.Instruction, Step]] = {}  # frame id -> last instruction
@@ -324,11 +332,11 @@ class Scheduler:
     def block(self, me: ThreadState, lock: SchedLock, timed: bool) -> bool:
         """*me* waits for *lock*: pass the turn on. False when the wait timed out."""
         me.state, me.waiting_for, me.timed, me.timed_out = BLOCKED, lock, timed, False
-        self._step_note(me, "waits for a lock")
+        me.notified_wait = _in_condition_wait(sys._getframe(1))
+        self._step_note(me, "waits to be notified" if me.notified_wait else "waits for a lock")
         nxt = self._next_after(me)
         if nxt is None:
-            waiting = ", ".join(t.name for t in self.threads if t.state == BLOCKED)
-            self._fail(f"deadlock: {waiting} all wait for locks that no running thread will release")
+            self._fail(self._deadlock())
             raise ScheduleAborted
         if nxt != me.index:
             self._hand_over(me, nxt)
@@ -348,14 +356,38 @@ class Scheduler:
         if nxt is not None:
             self.threads[nxt].gate.release()
         elif any(t.state == BLOCKED for t in self.threads):
-            waiting = ", ".join(t.name for t in self.threads if t.state == BLOCKED)
-            self._fail(f"deadlock: {waiting} wait forever for a lock (a release is missing?)")
+            self._fail(self._deadlock())
             self._abort()
         else:
             self.finished.release()
 
+    def _deadlock(self) -> str:
+        """Why no thread can run, in a student's words: who waits, and for what."""
+        blocked = [t for t in self.threads if t.state == BLOCKED]
+        names = ", ".join(t.name for t in blocked)
+        verb = "waits" if len(blocked) == 1 else "wait"
+        if all(t.notified_wait for t in blocked):
+            return (f"deadlock: {names} {verb} to be notified, and no thread is left to do it: a notify "
+                    "is missing, or notify() woke another thread (notify_all() wakes every waiter)")
+        if not any(t.notified_wait for t in blocked):
+            return f"deadlock: {names} {verb} for a lock that no running thread will release"
+        return f"deadlock: {names} {verb} for a lock or a notify that no running thread will give"
+
+    def note_raise(self, me: ThreadState, exc: BaseException) -> None:
+        """Mark the step where the submission raised *exc* (or the exception it was turned into)."""
+        origin = exc.__context__ if isinstance(exc, Violation) and exc.__context__ is not None else exc
+        where = [(f.f_code.co_filename, line) for f, line in traceback.walk_tb(origin.__traceback__)
+                 if self.is_submission(f.f_code.co_filename)]
+        if not where:
+            return
+        for step in reversed(self.steps):
+            if step.thread == me.index and (step.filename, step.lineno) == where[-1]:
+                step.note(f"raises {type(origin).__name__}")
+                return
+
     def _fail(self, message: str) -> None:
         if not self.failure:
+            self.failed_at = len(self.steps)  # the timeline ends with the step that broke
             self.failure = message
 
     def _abort(self) -> None:
@@ -434,8 +466,10 @@ class Scheduler:
             except ScheduleAborted:
                 pass
             except Violation as exc:
+                self.note_raise(me, exc)
                 self._fail(str(exc))
             except BaseException as exc:  # noqa: BLE001 - a thread's exception is a finding
+                self.note_raise(me, exc)
                 self._fail(f"{me.name} raised {type(exc).__name__}: {exc}")
             finally:
                 if tracing:
@@ -524,6 +558,20 @@ def scheduled_primitives() -> Iterator[None]:
         yield
     finally:
         threading.Lock, threading._allocate_lock, threading.RLock = saved  # type: ignore[attr-defined,misc]
+
+
+_THREADING = os.path.normcase(threading.__file__)
+
+
+def _in_condition_wait(frame: FrameType | None) -> bool:
+    """Whether a blocking acquire was called from ``Condition.wait`` (a wait for a notify)."""
+    for _ in range(4):
+        if frame is None:
+            return False
+        if frame.f_code.co_name == "wait" and os.path.normcase(frame.f_code.co_filename) == _THREADING:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def checkpoint() -> None:

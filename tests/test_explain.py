@@ -16,6 +16,7 @@ RACY = {
     "counter": ["no_lock", "check_then_act_outside_lock", "reset_in_two_steps", "lock_on_increment_only",
                 "new_lock_per_call", "unlocked_decrement_split", "return_read_after_release"],
     "semaphore_pool": ["lazy_creation_race", "idle_list_without_lock"],
+    "producer_consumer_threads": ["if_instead_of_while", "notify_in_close", "one_condition_with_notify"],
 }
 CORRECT = [(name, SOLUTIONS / f"{name}.py") for name in explain.SCENARIOS] + [
     (name, path) for name in explain.SCENARIOS for path in sorted((ALTERNATIVES / name).glob("*.py"))
@@ -58,6 +59,29 @@ def test_correct_code_never_fails_or_deadlocks_under_the_scheduler(tmp_path: Pat
                 assert not result.abandoned, f"{scenario.key} {size} seed {seed} did not finish"
                 assert result.failure == "", f"{scenario.key} {size} seed {seed}: {result.failure}"
     assert explain.explain(target, exercise, seed=2, budget=2.0) is None
+
+
+def test_the_search_runs_the_modules_top_level_code_once(tmp_path: Path) -> None:
+    marker = tmp_path / "imports.log"
+    source = tmp_path / "counter.py"
+    source.write_text((MUTANTS / "counter" / "no_lock.py").read_text()
+                      + f"\nwith open({str(marker)!r}, 'a') as _log:\n    _log.write('imported\\n')\n")
+    target = single(tmp_path, "counter", source)
+    assert explain.explain(target, "counter", seed=1) is not None
+    assert marker.read_text().splitlines() == ["imported"], "one import for the whole search, not one per schedule"
+
+
+@pytest.mark.parametrize("mutant", RACY["producer_consumer_threads"])
+def test_a_lost_wake_up_or_unchecked_wake_up_ends_with_the_step_that_breaks(tmp_path: Path, mutant: str) -> None:
+    target = single(tmp_path, "producer_consumer_threads", MUTANTS / "producer_consumer_threads" / f"{mutant}.py")
+    found = explain.explain(target, "producer_consumer_threads", seed=1)
+    assert found is not None
+    lines = found.text.splitlines()
+    assert all(len(line) <= explain.WIDTH for line in lines[1:-1]), found.text
+    last_step = [line for line in lines[1:-1] if line.startswith("  Thread-")][-1]
+    assert "raises" in last_step or "waits" in last_step or "reads" in last_step, found.text
+    failing = lines[-1]
+    assert ("deadlock" in failing and "notified" in failing) or "check again" in failing, failing
 
 
 def test_the_same_choices_give_the_same_interleaving(tmp_path: Path) -> None:
