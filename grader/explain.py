@@ -591,7 +591,7 @@ def _is_container_note(note: str) -> bool:
     return verb in ("reads", "writes") and note.split(" = ", 1)[1][:1] in "[{(d"
 
 
-WIDTH = 78  # a timeline line fits an 80-column terminal at the table's indent
+WIDTH = 72  # a timeline line fits an 80-column terminal at the score table's indent (6) and margin
 SOURCE_WIDTH = 32  # the longest source shown on a step's line; longer ones are cut between tokens
 
 
@@ -631,10 +631,11 @@ def timeline(schedule: Schedule, result: RunResult, full_id: str = "") -> str:
     lines = [f"{title} ({module}), found with --replay {full_id or schedule.replay_id}:"]
     steps = key_steps(result.steps)
     shown = [(step, short_source(step.source), notes) for step, notes in steps]
-    where_width = max((len(f"{step.lineno}") for step, _, _ in shown), default=2) + 1
+    where_width = max((len(f"{step.lineno}") for step, _, _ in shown), default=2)
     width = max((len(source) for _, source, _ in shown), default=0)
+    lines.append(f"  {'thread':<8}  {'line':<{where_width}}  code")
     for step, source, notes in shown:
-        head = f"  Thread-{step.thread + 1}  line {step.lineno:<{where_width}} {source:<{width}}"
+        head = f"  Thread-{step.thread + 1}  {step.lineno:<{where_width}}  {source:<{width}}"
         words = ", ".join(n.removeprefix("local ") for n in notes)
         if not words:
             lines.append(head.rstrip())

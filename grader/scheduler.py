@@ -130,7 +130,7 @@ CONTAINERS = (list, dict, set, tuple, collections.deque)
 SHORT = 60  # a container is shown when its repr is at most this long
 
 
-WAKE_UPS = {"notify": "notify() wakes one waiter", "notify_all": "notify_all() wakes every waiter"}
+WAKE_UPS = {"notify": "wakes one waiter", "notify_all": "wakes every waiter"}
 
 
 def _show(value: object) -> str:
