@@ -96,6 +96,8 @@ def markdown_summary(report: Report) -> str:
         lines.append(f"| {sanitize.markdown(exercise.name)} | {exercise.score:g} / {exercise.max_score:g} "
                      f"| {sanitize.markdown(why)} |")
     lines.append(f"| **total** | **{report.score:g} / {report.max_score:g}** | seed {report.seed} |")
+    if report.not_graded:
+        lines += ["", f"{report.not_graded:g} more points are graded by your instructor (hidden stress checks)."]
     return "\n".join(lines) + "\n"
 
 

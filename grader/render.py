@@ -217,15 +217,26 @@ def score_table(report: Report, *, hints: dict[str, str] | None = None, verbose:
         lines += exercise_block(result, verbose=verbose, width=width, replay_command=replay_command)
         if hints and result.score < result.max_score and result.name in hints:
             lines += hint_lines(hints[result.name], min(width, PROSE_WIDTH))
-    total = f"{'TOTAL':<30} {_points(report.score):>6} / {_points(report.max_score):<6} ({report.percent:.0f}%)"
-    lines += [bar, total, bar]
+    lines += [bar, total_line(report), bar]
     notes = []
-    if not report.hidden_tests:
-        notes.append("Only the visible tests ran. The hidden stress tests, which hammer your code with many "
-                     "threads to expose races, run when your instructor grades.")
+    if report.not_graded:
+        notes.append(not_graded_note(report))
     if report.interrupted:
         notes.append("Grading was interrupted: the exercises not listed were not graded.")
     notes.append(f"seed {report.seed} (--seed {report.seed} repeats this run's random choices)")
     for note in notes:
         lines += _wrap(note, min(width, PROSE_WIDTH) - 2, "", "")
     return "\n".join(lines)
+
+
+def total_line(report: Report) -> str:
+    """The TOTAL row; a percentage only when every check ran (never "100%" of a part)."""
+    share = "(checks run here)" if report.not_graded else f"({report.percent:.0f}%)"
+    return f"{'TOTAL':<30} {_points(report.score):>6} / {_points(report.max_score):<6} {share}"
+
+
+def not_graded_note(report: Report) -> str:
+    """What a partial grading (the student edition has no hidden suite) leaves to the instructor."""
+    return (f"Checks run here: {_points(report.score)}/{_points(report.max_score)}; "
+            f"{_points(report.not_graded)} more points are graded by your instructor "
+            "(hidden stress checks: other sizes and scenarios, many more runs).")

@@ -48,6 +48,7 @@ class TestResult:
     failed_runs: int = 0
     message: str = ""  # one or two sentences a student can act on; "" when passed
     hidden: bool = False
+    tier: str = "visible"  # grader.catalog's Tier: visible, practice or hidden
     details: str = ""  # longer diagnostics: thread stacks of a timeout, a timeline
     replay: str = ""  # a schedule ID for `--replay`, when one was found
 
@@ -69,6 +70,9 @@ class ExerciseResult:
     status: ExerciseStatus = ExerciseStatus.GRADED
     message: str = ""  # exercise-wide problem: import error, tampering, budget exhausted
     duration: float = 0.0
+    # Points of the exercise's checks that did not run here (in the student edition, the hidden
+    # stress checks): max_score counts only the checks that ran, so this says what is missing.
+    not_graded: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -104,6 +108,11 @@ class Report:
     def percent(self) -> float:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
 
+    @property
+    def not_graded(self) -> float:
+        """Points of checks that did not run here: they are graded by the instructor."""
+        return round(sum(e.not_graded for e in self.exercises), 2)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "score": _number(self.score),
@@ -113,6 +122,7 @@ class Report:
             "seed": self.seed,
             "duration": round(self.duration, 3),
             "hidden_tests": self.hidden_tests,
+            "not_graded": _number(self.not_graded),
             "interrupted": self.interrupted,
             "grader_version": self.grader_version,
             "interpreter": self.interpreter,

@@ -288,13 +288,15 @@ def _result(
                 failed_runs=state.failed_runs,
                 message="" if passed else state.message or "failed",
                 hidden=check.hidden,
+                tier=check.tier.value,
                 details="" if passed else state.details,
                 replay="" if passed else state.replay,
             )
         )
     score = sum(t.score for t in tests)
     max_score = sum(t.max_score for t in tests)
-    return ExerciseResult(exercise.name, exercise.title, score, max_score, tests, status, message, duration)
+    return ExerciseResult(exercise.name, exercise.title, score, max_score, tests, status, message, duration,
+                          not_graded=exercise.max_score - max_score)
 
 
 def _child_env(target: Path, workdir: Path) -> dict[str, str]:
