@@ -3,7 +3,7 @@
 What to build
 -------------
 A ``Counter`` whose methods may be called from any number of threads at once without ever losing
-an update. See SPEC section 2; the API below is fixed.
+an update. See docs/SPEC.md section 2; the API below is fixed.
 
 Why a lock
 ----------

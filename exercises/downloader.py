@@ -3,8 +3,8 @@
 What to build
 -------------
 ``download_file`` streams one URL to a file; ``download_all`` downloads many URLs at once with at
-most ``max_workers`` threads. See SPEC section 1; the API below is fixed. Use ``requests`` (the
-grader replaces its transport with a fake server, so no network is needed).
+most ``max_workers`` threads. See docs/SPEC.md section 1; the API below is fixed. Use
+``requests`` (the grader replaces its transport with a fake server, so no network is needed).
 
 Why threads
 -----------

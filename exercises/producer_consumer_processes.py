@@ -4,7 +4,7 @@ What to build
 -------------
 ``run_pipeline(items, work, workers=2, capacity=64, start_method=None)``: the calling process
 produces, ``workers`` processes apply ``work`` to each item, and the results come back *in the
-order of items*. See SPEC section 5.
+order of items*. See docs/SPEC.md section 5.
 
 Why processes
 -------------

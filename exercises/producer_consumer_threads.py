@@ -4,7 +4,8 @@ What to build
 -------------
 ``BoundedBuffer``: a FIFO of at most ``capacity`` items, built from ``threading`` locks and
 conditions (not ``queue.Queue``: the point is to build one). ``run_pipeline``: one thread per
-producer iterable and ``consumers`` consumer threads around one buffer. See SPEC section 4.
+producer iterable and ``consumers`` consumer threads around one buffer. See docs/SPEC.md
+section 4.
 
 Why conditions
 --------------

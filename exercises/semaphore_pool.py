@@ -3,7 +3,7 @@
 What to build
 -------------
 A ``ResourcePool`` that lends out at most ``size`` resources (database connections, say) to any
-number of threads, making them lazily with ``factory()`` and reusing released ones. See SPEC
+number of threads, making them lazily with ``factory()`` and reusing released ones. See docs/SPEC.md
 section 3; the API below is fixed.
 
 Why a semaphore
