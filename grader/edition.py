@@ -14,7 +14,6 @@ that implements a function is refused, and so is a folder that is not a git chec
 from __future__ import annotations
 
 import argparse
-import ast
 import io
 import re
 import subprocess
@@ -24,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import stubs
 from grader.catalog import EXERCISES, Tier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,14 +129,7 @@ def changed_since_head(root: Path) -> list[str]:
 
 def solved_functions(source: str) -> list[str]:
     """Functions of a stub that do something else than ``raise NotImplementedError``."""
-    solved = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = [b for b in node.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]
-            stub = len(body) == 1 and isinstance(body[0], ast.Raise) and "NotImplementedError" in ast.unparse(body[0])
-            if not stub:
-                solved.append(node.name)
-    return solved
+    return [name for name, todo in stubs.functions(source).items() if not todo]
 
 
 def check_stubs(files: dict[str, tuple[bytes, int]]) -> None:

@@ -77,7 +77,7 @@ def grade_in(kit: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], d
     report = kit / "r.json"
     report.unlink(missing_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-m", "grader", "--json", str(report), "--quiet", *args], cwd=kit,
+    proc = subprocess.run([sys.executable, "-m", "grader", "--json", str(report), "--quiet", *args], check=False, cwd=kit,
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc, json.loads(report.read_text())
@@ -208,10 +208,10 @@ def test_edition_refuses_a_folder_inside_the_kit() -> None:
 
 
 def test_edition_command_line_writes_the_edition_and_names_what_it_left_behind(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "grader.edition", str(tmp_path / "kit")], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "grader.edition", str(tmp_path / "kit")], check=False, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "student edition of commit" in proc.stdout and (tmp_path / "kit" / "docs" / "SPEC.md").is_file()
-    proc = subprocess.run([sys.executable, "-m", "grader.edition", str(tmp_path / "kit")], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "grader.edition", str(tmp_path / "kit")], check=False, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.startswith("student_kit: error:") and "not empty" in proc.stderr
