@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from grader import sanitize
+from grader.report import failure_context
 
 STATUS_WORDS = {"passed": "passed", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT"}
 DETAILS_LINES = 60  # lines of one check's diagnostics kept; the JSON report keeps them all
@@ -56,9 +57,8 @@ def _score_table(report: Mapping[str, Any]) -> list[str]:
 
 def _check(test: Mapping[str, Any], exercise: str) -> list[str]:
     """One lost check: what it checks, what went wrong, the diagnostics, the replay command."""
-    runs = ""
-    if test.get("runs", 0) > 1 and test.get("failed_runs"):
-        runs = f" (failed in {test['failed_runs']} of {test['runs']} runs)"
+    context = failure_context(dict(test))
+    runs = f" ({sanitize.markdown(context)})" if context else ""
     tier = test.get("tier") or ("hidden" if test.get("hidden") else "")
     hidden = {"hidden": " (instructor's stress check)", "practice": " (practice stress check)"}.get(tier, "")
     heading = (f"#### {STATUS_WORDS.get(test['status'], test['status'])}: {sanitize.markdown(test['name'])}, "

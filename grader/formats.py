@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from grader import sanitize
-from grader.report import ExerciseResult, Report, Status, TestResult, _number, write_text_atomic
+from grader.report import (
+    ExerciseResult,
+    Report,
+    Status,
+    TestResult,
+    _number,
+    failure_context,
+    write_text_atomic,
+)
 
 # Gradescope shows a hidden stress test's result only after the due date, so a student cannot
 # probe the hidden suite by resubmitting; visible checks show at once.
@@ -25,7 +33,8 @@ def _test_output(test: TestResult) -> str:
     """What a student reads about one check: the message, then the diagnostics (escaped: the
     platforms show it in a browser or a log that honours escape sequences, and XML 1.0 cannot hold
     control characters at all)."""
-    runs = f"{test.failed_runs} of {test.runs} runs failed. " if test.runs > 1 and test.failed_runs else ""
+    context = failure_context(test)
+    runs = f"{context[0].upper()}{context[1:]}. " if context else ""
     return sanitize.control("\n\n".join(part for part in (runs + test.message, test.details) if part))
 
 

@@ -116,6 +116,7 @@ class GraderPlugin:
         self.failed_checks: set[str] = set()
         self.completed: set[str] = set()  # nodeids whose body ran to its last line
         self.outcomes: dict[str, tuple[str, str, str]] = {}  # nodeid -> (status, message, details)
+        self.cases: dict[str, str] = {}  # nodeid -> its parametrised case, e.g. "amount=True"
         self.runs_of: dict[str, int] = {}  # check -> runs collected (repetitions x parametrised cases)
         self.watch = HangWatch(lambda: self.baseline_threads)
         self.baseline_threads = {id(t) for t in threading.enumerate()}
@@ -208,7 +209,9 @@ class GraderPlugin:
             pytest.skip("this check already failed; its other repetitions are not needed")
         callspec = getattr(item, "callspec", None)
         run = callspec.params.get("__pytest_repeat_step_number", 0) if callspec else 0
-        self.sender.send("start", check=name, run=run + 1, of=self.runs_of.get(name, 1))
+        self.cases[item.nodeid] = case_of(item)
+        self.sender.send("start", check=name, run=run + 1, of=self.runs_of.get(name, 1),
+                         case=self.cases[item.nodeid])
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
@@ -241,7 +244,8 @@ class GraderPlugin:
         name = nodeid.split("::")[-1].split("[")[0]
         if status != "passed":
             self.failed_checks.add(name)
-        self.sender.send("end", check=name, status=status, message=message, details=details)
+        self.sender.send("end", check=name, status=status, message=message, details=details,
+                         case=self.cases.pop(nodeid, ""))
         if status != "passed" and self.explainer is not None and self._is_stress(name):
             self._explain(name)
         if status != "passed" and self._threads_left_running() and not self._park_blocked_threads():
@@ -289,6 +293,27 @@ class GraderPlugin:
 
     def _threads_left_running(self) -> bool:
         return bool(self._threads_left())
+
+
+CASE_VALUE_WIDTH = 30  # a parameter's repr longer than this is not shown in a case's name
+
+
+def case_of(item: pytest.Item) -> str:
+    """The parametrised case of *item* in a student's words ("amount=True"), "" when the test is
+    not parametrised (pytest-repeat's repetition number is not a case). Parameters whose value
+    does not read well (a class, a long object) are left out; the case id stands in for all."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return ""
+    params = {k: v for k, v in callspec.params.items() if not k.startswith("__pytest_repeat")}
+    if not params:
+        return ""
+    shown = [f"{key}={value!r}" for key, value in params.items()
+             if isinstance(value, (bool, int, float, str, type(None))) and len(repr(value)) <= CASE_VALUE_WIDTH]
+    if shown:
+        return ", ".join(shown)
+    ids = [part for part in callspec.id.split("-") if part]
+    return f"case {ids[0]}" if ids else ""
 
 
 def describe_failure(excinfo: pytest.ExceptionInfo[BaseException], when: str) -> tuple[str, str, str]:

@@ -10,7 +10,7 @@ import tokenize
 from collections.abc import Iterable
 from typing import TextIO
 
-from grader.report import ExerciseResult, ExerciseStatus, Report, Status, TestResult
+from grader.report import ExerciseResult, ExerciseStatus, Report, Status, TestResult, failure_context
 from grader.sanitize import control
 
 MIN_WIDTH, MAX_WIDTH = 80, 120  # columns: narrower terminals get 80 anyway; wide ones no endless lines
@@ -159,7 +159,8 @@ def _group_lines(group: list[TestResult], result: ExerciseResult, width: int) ->
 
 def _test_lines(test: TestResult, exercise_message: str, width: int, verbose: bool,
                 replay_command: str) -> list[str]:
-    runs = f" [failed in run {test.runs}]" if test.runs > 1 else ""
+    context = failure_context(test)
+    runs = f" [{context}]" if context else ""
     lines = fit(f"- {_status_word(test.status)} {test.name}, -{_points(test.max_score)}{runs}",
                 width, indent="    ")
     if test.message and test.message != exercise_message:

@@ -51,11 +51,29 @@ class TestResult:
     tier: str = "visible"  # grader.catalog's Tier: visible, practice or hidden
     details: str = ""  # longer diagnostics: thread stacks of a timeout, a timeline
     replay: str = ""  # a schedule ID for `--replay`, when one was found
+    # The parametrised case that failed, e.g. "amount=True": a deterministic failure of one input,
+    # not a run out of many (repetitions are *runs*, cases are not).
+    failed_case: str = ""
+    repetitions: int = 1  # runs the check must pass (the catalog's Check.runs)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["status"] = self.status.value
         return data
+
+
+def failure_context(test: TestResult | dict[str, Any]) -> str:
+    """Which input or which run failed, for every output: "fails for amount=True" for a
+    parametrised case, "failed in run 4 of 15" for a repeated stress check, "" otherwise."""
+    get = test.get if isinstance(test, dict) else lambda key, default=None: getattr(test, key, default)
+    if get("status") in (Status.PASSED, Status.PASSED.value):
+        return ""
+    if get("failed_case"):
+        return f"fails for {get('failed_case')}"
+    repetitions, runs = get("repetitions", 1) or 1, get("runs", 0) or 0
+    if repetitions > 1 and runs:
+        return f"failed in run {min(runs, repetitions)} of {repetitions}"
+    return ""
 
 
 @dataclass

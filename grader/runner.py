@@ -54,10 +54,12 @@ class CheckState:
     details: str = ""
     finished: bool = False
     replay: str = ""  # replay ID of the interleaving found behind the failure
+    case: str = ""  # the parametrised case that failed first ("amount=True"), if any
+    expected: int = 0  # runs the child collected: repetitions x parametrised cases
 
-    def fail(self, status: Status, message: str, details: str = "") -> None:
+    def fail(self, status: Status, message: str, details: str = "", case: str = "") -> None:
         if self.failed_runs == 0:
-            self.status, self.message, self.details = status, message, details
+            self.status, self.message, self.details, self.case = status, message, details, case
         self.failed_runs += 1
         self.finished = True
 
@@ -291,6 +293,8 @@ def _result(
                 tier=check.tier.value,
                 details="" if passed else state.details,
                 replay="" if passed else state.replay,
+                failed_case="" if passed else state.case,
+                repetitions=check.runs,
             )
         )
     score = sum(t.score for t in tests)
@@ -420,10 +424,11 @@ def _follow(
                 if kind == "start" and state is not None:
                     current = state
                     state.runs += 1
+                    of = event.get("of")
+                    state.expected = max(state.expected, of if isinstance(of, int) else 0)
                     run_deadline = time.monotonic() + state.check.timeout + BACKSTOP_GRACE + KILL_GRACE
                     if progress:  # "of": the runs the child collected, parametrised cases included
-                        of = event.get("of")
-                        total = max(of if isinstance(of, int) else 0, state.check.runs, state.runs)
+                        total = max(state.expected, state.check.runs, state.runs)
                         progress(exercise_name, state.check.title, state.runs, total)
                 elif kind == "end" and state is not None and state is current:
                     _record_end(state, event)
@@ -466,7 +471,7 @@ def _record_explanation(state: CheckState | None, event: dict[str, object]) -> N
 def _record_end(state: CheckState, event: dict[str, object]) -> None:
     status = str(event.get("status"))
     if status == Status.PASSED.value:
-        if state.runs >= state.check.runs:
+        if state.runs >= max(state.check.runs, state.expected):  # every repetition of every case
             state.finished = True
         return
     message = str(event.get("message") or "")
@@ -476,4 +481,4 @@ def _record_end(state: CheckState, event: dict[str, object]) -> None:
             "woken up, or an endless loop (the stuck threads are shown below)"
         )
     kind = Status(status) if status in {s.value for s in Status} else Status.ERROR
-    state.fail(kind, message, str(event.get("details") or ""))
+    state.fail(kind, message, str(event.get("details") or ""), str(event.get("case") or ""))

@@ -18,8 +18,9 @@ def sample_report() -> Report:
     """One exercise with a passed visible check and a failed hidden stress check."""
     tests = [
         TestResult("counts up and down", "test_a", Status.PASSED, 3, 3, runs=1),
-        TestResult("no lost updates", "test_b", Status.FAILED, 0, 4, runs=50, failed_runs=7,
-                   message="412 of 160,000 increments were lost", hidden=True, details="stack | here"),
+        TestResult("no lost updates", "test_b", Status.FAILED, 0, 4, runs=7, failed_runs=1,
+                   message="412 of 160,000 increments were lost", hidden=True, details="stack | here",
+                   repetitions=50),
         TestResult("never hangs", "test_c", Status.TIMEOUT, 0, 2, runs=1, message="did not finish"),
         TestResult("no crash", "test_d", Status.ERROR, 0, 1, runs=1, message="ValueError"),
     ]
@@ -34,7 +35,16 @@ def test_gradescope_results_have_the_documented_fields_and_scores() -> None:
     assert [t["score"] for t in data["tests"]] == [3, 0, 0, 0]
     assert sum(t["max_score"] for t in data["tests"]) == 10
     assert [t["visibility"] for t in data["tests"]] == ["visible", "after_due_date", "visible", "visible"]
-    assert "7 of 50 runs failed. 412 of 160,000" in data["tests"][1]["output"]
+    assert "Failed in run 7 of 50. 412 of 160,000" in data["tests"][1]["output"]
+
+
+def test_a_failed_parametrised_case_is_named_not_counted_as_a_failed_run() -> None:
+    report = sample_report()
+    report.exercises[0].tests[3] = TestResult("bad amounts are refused", "test_d", Status.FAILED, 0, 1, runs=4,
+                                              failed_runs=1, message="increment(True) was accepted",
+                                              failed_case="amount=True")
+    output = formats.gradescope(report)["tests"][3]["output"]
+    assert output.startswith("Fails for amount=True. increment(True)") and "runs" not in output
 
 
 def test_junit_counts_failures_and_errors_and_carries_the_points() -> None:
