@@ -253,7 +253,7 @@ def grade_submission(folder: Path, stem: str, reports: Path, args: Sequence[str]
     report, seconds, error = grade_one(located, stem, reports, args)
     row = row_from_report(stem, report, seconds, exercises, error, located.found_in)
     text = feedback.markdown(report, name=stem, found_in=located.found_in, error=error,
-                             hints={e.name: e.hint for e in exercises})
+                             hints=catalog.hints(report, exercises))
     write_text_atomic(reports / f"{stem}.md", text)
     return row
 

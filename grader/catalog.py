@@ -23,6 +23,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grader.budgets import PROCESS_RUN_TIMEOUT, RUN_TIMEOUT, SLOW_PROCESS_RUN_TIMEOUT
 
@@ -62,6 +63,10 @@ class Check:
     # Seconds per repetition before the test is reported as a timeout: the backstop. Suites detect
     # hangs themselves sooner (grader.budgets: LONG_TIMEOUT and others) and say which call hung.
     timeout: float = RUN_TIMEOUT
+    # Shown instead of the exercise's hint when this check fails, where that hint would point at
+    # the wrong place (a validation check under a hint about locks; a check that runs increment
+    # beside reset, under a hint that names only reset).
+    hint: str = ""
 
     @property
     def hidden(self) -> bool:
@@ -90,6 +95,20 @@ class Exercise:
     @property
     def filename(self) -> str:
         return f"{self.name}.py"
+
+    def hint_for(self, failed: Iterable[str]) -> str:
+        """The hint for a grading whose checks *failed* (pytest names): each failed check's own
+        hint, and the exercise's hint as soon as one failed check has none."""
+        hints: list[str] = []
+        for name in failed:
+            try:
+                own = self.check(name).hint
+            except KeyError:
+                own = ""
+            text = own or self.hint
+            if text not in hints:
+                hints.append(text)
+        return "\n\n".join(hints) or self.hint
 
     def check(self, test: str) -> Check:
         for check in self.checks:
@@ -158,14 +177,18 @@ COUNTER = Exercise(
 
         Check("test_counts_up_and_down_and_resets", "counts up and down, reset returns the old value", 2),
         Check("test_add_if_below_adds_only_within_the_limit", "add_if_below adds only within the limit", 2),
-        Check("test_bad_amounts_are_refused_and_change_nothing", "bad amounts are refused, nothing changes", 2),
+        Check("test_bad_amounts_are_refused_and_change_nothing", "bad amounts are refused, nothing changes", 2,
+              hint=("Check the amount first, before touching the value: not an int -> TypeError, negative ->\n"
+                    "ValueError. bool is a subclass of int, so test for it explicitly (True is not an amount).")),
         Check("test_practice_increments_are_never_lost",
               "practice: no lost increments, distinct return values, under forced switches", 2,
               tier=PRACTICE, runs=4),
         Check("test_practice_increments_and_decrements_keep_the_balance",
               "practice: increments and decrements together lose nothing", 2, tier=PRACTICE, runs=4),
         Check("test_practice_add_if_below_and_reset_keep_every_count",
-              "practice: add_if_below and reset under forced switches lose nothing", 2, tier=PRACTICE, runs=4),
+              "practice: add_if_below and reset under forced switches lose nothing", 2, tier=PRACTICE, runs=4,
+              hint=("add_if_below must check the limit and add in one step under the lock. " + "increment() runs beside reset() in this check, so a lost update in either shows here. Both must\n"
+                   "read and write the value in one step, under one lock held for the whole step.")),
         Check("test_increments_are_never_lost", "no lost updates, distinct return values under stress",
               3, tier=HIDDEN, runs=15),
         Check("test_mixed_increments_and_decrements_keep_the_balance",
@@ -173,7 +196,9 @@ COUNTER = Exercise(
         Check("test_add_if_below_never_passes_the_limit", "add_if_below never passes the limit under stress",
               2, tier=HIDDEN, runs=15),
         Check("test_concurrent_resets_account_for_every_increment",
-              "concurrent resets account for every increment", 1, tier=HIDDEN, runs=15),
+              "concurrent resets account for every increment", 1, tier=HIDDEN, runs=15,
+              hint="increment() runs beside reset() in this check, so a lost update in either shows here. Both must\n"
+                   "read and write the value in one step, under one lock held for the whole step."),
     ),
 )
 
@@ -305,6 +330,14 @@ def get(name: str) -> Exercise:
             return exercise
     valid = ", ".join(e.name for e in EXERCISES)
     raise KeyError(f"unknown exercise {name!r}; valid names: {valid}")
+
+
+def hints(report: dict[str, Any] | None, exercises: Iterable[Exercise]) -> dict[str, str]:
+    """Each exercise's hint for a report (SPEC section 6's dict): per failed check where the catalog
+    has one (Exercise.hint_for), the exercise's hint otherwise."""
+    failed = {e.get("name"): [t.get("id", "") for t in e.get("tests", []) if t.get("status") != "passed"]
+              for e in (report or {}).get("exercises", [])}
+    return {e.name: e.hint_for(failed.get(e.name, ())) for e in exercises}
 
 
 def max_score() -> float:

@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
     progress = Progress(enabled=not args.quiet)
     report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress, fail_fast=args.fail_fast)
-    hints = {e.name: e.hint for e in exercises}
+    hints = catalog.hints(report.to_dict(), exercises)  # per failed check where the catalog has one
     print(score_table(report, hints=hints, verbose=args.verbose, replay_command=replay_command(args.target)))
     print(interpreter.summary(report.interpreter))
     write_score_files(report, args)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
 import pytest
 
-from grader import stacks, testing
+from grader import catalog, stacks, testing
 from tests.kit import HOSTILE, MUTANTS, grade, submission_with
 
 
@@ -73,3 +74,29 @@ def test_run_threads_reports_a_hang_with_where_each_thread_waits() -> None:
     assert "blocked for good" in str(caught.value)
     assert "with lock:" in caught.value.details
     lock.release()
+
+
+@pytest.mark.slow
+def test_a_failing_parametrised_case_is_named_and_its_own_hint_shown(tmp_path: Path) -> None:
+    target = submission_with(tmp_path, {"counter": MUTANTS / "counter" / "bool_accepted.py"})
+    graded = grade(target, tmp_path, "--exercise", "counter", "--seed", "3",
+                   "--gradescope", str(tmp_path / "gradescope.json"))
+    lost = [t for t in graded.exercise("counter")["tests"] if t["status"] != "passed"]
+    assert [t["id"] for t in lost] == ["test_bad_amounts_are_refused_and_change_nothing"], graded.lost("counter")
+    assert lost[0]["failed_case"] == "amount=True"
+    table = " ".join(graded.stdout.split())  # the table may wrap anywhere
+    assert "fails for amount=True" in table and "failed in run" not in table, graded.stdout
+    assert "bool is a subclass of int" in table, "the check's own hint, not the exercise's"
+    assert "Hold one threading.Lock" not in table, "a validation bug gets no hint about locks"
+    gradescope = json.loads((tmp_path / "gradescope.json").read_text())
+    output = next(t["output"] for t in gradescope["tests"] if t["status"] == "failed")
+    assert output.startswith("Fails for amount=True.") and "runs failed" not in output
+
+
+def test_a_check_with_its_own_hint_does_not_get_the_exercises_hint() -> None:
+    counter = catalog.get("counter")
+    reset = counter.hint_for(["test_concurrent_resets_account_for_every_increment"])
+    assert "increment() runs beside reset()" in reset and reset != counter.hint
+    both = counter.hint_for(["test_concurrent_resets_account_for_every_increment", "test_increments_are_never_lost"])
+    assert counter.hint in both and reset in both, "a check without a hint of its own brings the exercise's"
+    assert counter.hint_for([]) == counter.hint

@@ -110,6 +110,6 @@ def test_concurrent_resets_account_for_every_increment(mod: ModuleType) -> None:
     accounted = sum(collected) + counter.value
     assert accounted == total, (
         f"the values returned by reset() plus the final value add up to {accounted}, but {total} "
-        f"increments were made: {abs(total - accounted)} were lost or counted twice; reset must read "
-        "and zero the value in one step under the lock"
+        f"increments were made: {abs(total - accounted)} were lost or counted twice. increment() runs "
+        "beside reset() here: each must read and write the value in one step under the lock"
     )

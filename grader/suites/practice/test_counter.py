@@ -101,6 +101,6 @@ def test_practice_add_if_below_and_reset_keep_every_count(mod: ModuleType) -> No
     accounted = sum(collected) + counter.value
     assert accounted == total, (
         f"the values returned by reset() plus the final value add up to {accounted}, but {total} "
-        f"increments were made: {abs(total - accounted)} were lost or counted twice; reset must read "
-        "and zero the value in one step under the lock"
+        f"increments were made: {abs(total - accounted)} were lost or counted twice. increment() runs "
+        "beside reset() here: each must read and write the value in one step under the lock"
     )
