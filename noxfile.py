@@ -78,7 +78,7 @@ def power(session: nox.Session) -> None:
 
 @nox.session(python=False, default=False)
 def student_kit(session: nox.Session) -> None:
-    """Write the student edition to OUTDIR: stubs, visible tests, grader; no solutions or hidden tests."""
+    """Write the student edition (git HEAD) to OUTDIR: stubs, visible and practice checks, docs/SPEC.md."""
     require_full_kit(session)
     if len(session.posargs) != 1:
         session.error("usage: nox -s student_kit -- OUTDIR")

@@ -107,7 +107,7 @@ class Report:
     target: str
     seed: int
     duration: float = 0.0
-    hidden_tests: bool = True  # False in the student edition, where only visible checks exist
+    hidden_tests: bool = True  # False in the student edition, where only visible and practice checks exist
     interrupted: bool = False
     grader_version: str = field(default_factory=lambda: _version())
     # The Python that graded (grader.interpreter): version, and whether it was free-threaded and
