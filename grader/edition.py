@@ -69,8 +69,11 @@ def check_outdir(outdir: Path, root: Path = ROOT) -> None:
         raise EditionError(f"{outdir} is inside the kit: give a folder outside it, so nothing mixes")
 
 
-def git(root: Path, *args: str) -> bytes:
-    """Run git in *root*; an EditionError that says what is missing when it cannot."""
+def git(root: Path, *args: str, check: bool = True) -> bytes:
+    """Run git in *root*; an EditionError that says what is missing when it cannot.
+
+    With ``check=False`` a silent non-zero exit gives b"" instead (a question git answered "no").
+    """
     try:
         proc = subprocess.run(["git", "-C", str(root), *args], check=False, capture_output=True, timeout=60)
     except FileNotFoundError:
@@ -78,6 +81,8 @@ def git(root: Path, *args: str) -> bytes:
             "git is not installed: the edition is built from the stubs committed at git's HEAD, "
             "so that no answer tried in exercises/ is handed out"
         ) from None
+    if proc.returncode != 0 and not check and not proc.stderr.strip():
+        return b""  # a quiet "no" (rev-parse --verify --quiet), not a failure
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         if "not a git repository" in " ".join(message):
@@ -158,7 +163,9 @@ def student_readme(text: str) -> str:
 def write_edition(outdir: Path, root: Path = ROOT) -> Edition:
     """Write the edition of *root*'s HEAD into *outdir*."""
     check_outdir(outdir, root)
-    commit = git(root, "rev-parse", "--short", "HEAD").decode().strip()
+    commit = git(root, "rev-parse", "--short", "--verify", "--quiet", "HEAD^{commit}", check=False).decode().strip()
+    if not commit:
+        raise EditionError(f"{root} has no commit yet: commit the kit (with its stubs) first")
     files = committed_files(root)
     check_stubs(files)
     not_shipped = changed_since_head(root)

@@ -107,6 +107,9 @@ def test_edition_without_git_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     with pytest.raises(edition.EditionError, match="is not a git checkout"):
         edition.write_edition(tmp_path / "out", root=plain)
+    git(plain, "init", "--quiet")
+    with pytest.raises(edition.EditionError, match="has no commit yet"):
+        edition.write_edition(tmp_path / "out", root=plain)
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     with pytest.raises(edition.EditionError, match="git is not installed"):
         edition.write_edition(tmp_path / "out", root=ROOT)
