@@ -138,10 +138,15 @@ def markdown(report: Mapping[str, Any] | None, *, name: str = "", found_in: str 
         return "\n".join(lines)
     where = {"exercises/": "in `exercises/`", "top level": "at the top of the folder"}.get(
         found_in, f"in `{sanitize.markdown(found_in)}`" if found_in else "")
+    not_graded = report.get("not_graded") or 0  # points of checks that did not run (no hidden suite)
+    share = "checks run here" if not_graded else _percent(report["score"], report["max_score"])
     lines += [f"**Score: {_points(report['score'])} / {_points(report['max_score'])}** "
-              f"({_percent(report['score'], report['max_score'])})" + (f"; modules graded {where}" if where else ""),
+              f"({share})" + (f"; modules graded {where}" if where else ""),
               ""]
-    if not report.get("hidden_tests", True):
+    if not_graded:
+        lines += [(f"Only the visible and practice checks ran; {_points(not_graded)} more points are graded by "
+                   "your instructor."), ""]
+    elif not report.get("hidden_tests", True):
         lines += ["Only the visible and practice checks ran; the others are graded by your instructor.", ""]
     if report.get("interrupted"):
         lines += ["**Grading was interrupted**: the exercises not listed were not graded.", ""]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog, edition
+from grader import catalog, edition, feedback, formats
+from grader.report import ExerciseResult, Report
 from tests.kit import MUTANTS, ROOT, SOLUTIONS
 
 NAMES = [e.name for e in catalog.EXERCISES]
@@ -181,6 +182,22 @@ def test_edition_grades_the_shipped_checks_and_says_what_the_instructor_grades(s
     total = next(line for line in proc.stdout.splitlines() if line.startswith("TOTAL"))
     assert "%" not in total, "a grading of part of the checks must not show a percentage"
     assert f"{hidden_points:g} more points are graded by your instructor" in " ".join(proc.stdout.split())
+
+
+def test_feedback_and_job_summary_of_a_partial_grading_say_what_the_instructor_grades(student_kit: Path) -> None:
+    _proc, data = grade_in(student_kit, "--exercise", "semaphore_pool")
+    hidden_points = sum(c.points for c in catalog.get("semaphore_pool").tier_checks([catalog.HIDDEN]))
+    text = feedback.markdown(data, name="student")
+    assert "(checks run here)" in text and "%" not in text.split("\n\n")[1]
+    assert f"{hidden_points:g} more points are graded by your instructor" in text
+    assert f"{hidden_points:g} more points are graded by your instructor" in formats.markdown_summary(
+        report_from_json(data))
+
+
+def report_from_json(data: dict) -> Report:
+    exercises = [ExerciseResult(e["name"], e["title"], e["score"], e["max_score"], [], not_graded=e["not_graded"])
+                 for e in data["exercises"]]
+    return Report(exercises=exercises, target=data["target"], seed=data["seed"], hidden_tests=data["hidden_tests"])
 
 
 def test_a_racy_counter_in_the_edition_loses_points_with_a_timeline(student_kit: Path) -> None:
