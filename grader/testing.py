@@ -83,6 +83,7 @@ def run_threads(
     *,
     timeout: float = LONG_TIMEOUT,
     what: str = "worker thread",
+    timed_waits_fail: bool = False,
 ) -> list[R]:
     """Run ``target(i)`` in *count* threads released together by a barrier; return the results.
 
@@ -92,6 +93,10 @@ def run_threads(
     *timeout*, or all of them blocked for good, fails the test with a message that names a
     deadlock and shows where they wait; the threads are daemons so a hang never blocks the
     grader's exit.
+
+    *timed_waits_fail*: the target's own waits have timeouts (``put(item, timeout=...)``) whose
+    expiry raises, and so fails the check: threads blocked in such waits count as blocked for good
+    too, so a lost wake-up is reported at once rather than when those timeouts expire.
     """
     barrier = threading.Barrier(count)
     outcome = ThreadOutcome(count)
@@ -110,7 +115,8 @@ def run_threads(
     ]
     for thread in threads:
         thread.start()
-    stuck, certain = wait_for(threads, timeout, stop=lambda: bool(outcome.errors))
+    stuck, certain = wait_for(threads, timeout, stop=lambda: bool(outcome.errors),
+                              horizon=0.0 if timed_waits_fail else None)
     if outcome.errors:
         raise outcome.errors[0][1]
     if stuck:
@@ -120,7 +126,8 @@ def run_threads(
 
 def wait_for(threads: Sequence[threading.Thread], timeout: float, quiet: float = QUIET,
              watch: Callable[[], Sequence[threading.Thread]] | None = None,
-             stop: Callable[[], bool] | None = None) -> tuple[list[threading.Thread], bool]:
+             stop: Callable[[], bool] | None = None,
+             horizon: float | None = None) -> tuple[list[threading.Thread], bool]:
     """Join *threads* within *timeout* seconds; return (those still alive, whether they are
     blocked for good).
 
@@ -128,7 +135,8 @@ def wait_for(threads: Sequence[threading.Thread], timeout: float, quiet: float =
     alive) has stayed blocked in the same wait, one that only another of them could end, for
     *quiet* seconds (grader.stacks.stuck_signature): nothing can wake them any more, so the
     outcome cannot change by waiting. Once *stop()* is true (the check has failed anyway), waits
-    at most *quiet* seconds more, for the threads that are about to finish.
+    at most *quiet* seconds more, for the threads that are about to finish. A wait with a
+    timeout of at least *horizon* seconds (default: *timeout*) counts as blocked for good.
     """
     deadline = time.monotonic() + timeout
     seen, since = None, time.monotonic()
@@ -140,7 +148,7 @@ def wait_for(threads: Sequence[threading.Thread], timeout: float, quiet: float =
         if stop is not None and stop():
             deadline, stop = min(deadline, now + quiet), None
         watched = [t for t in watch() if t.is_alive()] if watch is not None else alive
-        signature = stacks.stuck_signature(watched, horizon=timeout)
+        signature = stacks.stuck_signature(watched, horizon=timeout if horizon is None else horizon)
         if signature is None or signature != seen:
             seen, since = signature, now
         elif now - since >= quiet:

@@ -100,3 +100,18 @@ def test_a_check_with_its_own_hint_does_not_get_the_exercises_hint() -> None:
     both = counter.hint_for(["test_concurrent_resets_account_for_every_increment", "test_increments_are_never_lost"])
     assert counter.hint in both and reset in both, "a check without a hint of its own brings the exercise's"
     assert counter.hint_for([]) == counter.hint
+
+
+def test_timed_waits_count_as_blocked_for_good_only_when_a_timeout_fails_the_check_anyway() -> None:
+    cond = threading.Condition()
+
+    def lost(i: int) -> None:
+        with cond:
+            cond.wait(30)  # a put(timeout=...) whose wake-up never comes
+        raise TimeoutError("buffer still full")
+
+    with pytest.raises(testing.Hang) as caught:
+        testing.run_threads(2, lost, timeout=20, timed_waits_fail=True)
+    assert "blocked for good" in str(caught.value)
+    with cond:
+        cond.notify_all()

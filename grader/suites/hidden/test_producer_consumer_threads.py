@@ -77,7 +77,7 @@ def test_buffer_never_exceeds_capacity_and_delivers_each_item_once(mod: ModuleTy
     watcher.start()
     try:
         with preempted():
-            run_threads(PRODUCERS + CONSUMERS, work)
+            run_threads(PRODUCERS + CONSUMERS, work, timed_waits_fail=True)  # a put or get that times out fails
     finally:
         done.set()
         watcher.join(LONG_TIMEOUT)
