@@ -11,6 +11,7 @@ from __future__ import annotations
 import platform
 import sys
 import sysconfig
+import threading
 from typing import Any
 
 
@@ -45,5 +46,40 @@ def summary(info: dict[str, Any] | None = None) -> str:
     return f"graded on {info['implementation']} {info['version']} ({build}, {gil})"
 
 
+class _Unlocked:
+    """The classic mistake: ``self.value += 1`` with no lock (a read, an add and a write)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def lost_increments(threads: int = 4, increments: int = 200_000) -> int:
+    """Run *threads* threads doing unlocked ``+= 1`` at full speed, with no forced switches, and
+    return how many increments were lost. On the default build this is almost always 0 (a thread
+    switch rarely lands inside ``+= 1``), on a free-threaded build usually hundreds of thousands:
+    the race was there all along, the GIL only made it rare."""
+    counter = _Unlocked()
+    start = threading.Barrier(threads)
+
+    def body() -> None:
+        start.wait()
+        for _ in range(increments):
+            counter.value += 1
+
+    workers = [threading.Thread(target=body) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return threads * increments - counter.value
+
+
+def main() -> None:
+    """``python -m grader.interpreter``: which build is this, and what it does to an unlocked counter."""
+    print(summary().replace("graded on", "this is", 1))
+    runs = [lost_increments() for _ in range(3)]
+    print(f"4 threads x 200,000 unlocked increments, 3 times: {', '.join(f'{n:,}' for n in runs)} lost")
+
+
 if __name__ == "__main__":
-    print(summary())
+    main()
