@@ -59,13 +59,51 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-n", "auto", *session.posargs)  # -n 0 to run serially
 
 
+# The tests of what depends on the interpreter: grading (preemption through sys.setswitchinterval
+# and the audit hook), the scheduler (sys.settrace before 3.12, sys.monitoring from 3.12 on), replay
+# IDs and the interpreter record. CI runs them on 3.11 (in `tests`) and on 3.12 or 3.13 (`compat`).
+INTERPRETER_TESTS = ("tests/test_grading.py", "tests/test_explain.py", "tests/test_replay_id.py",
+                     "tests/test_interpreter.py")
+
+
 @nox.session(python=["3.10", "3.11", "3.12", "3.13"], default=False)
 def compat(session: nox.Session) -> None:
     """Grade solutions/ and the stubs, and run the scheduler (bytecode-level), on every supported Python."""
     require_full_kit(session)
     session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
     session.install("-e", ".")
-    session.run("pytest", "tests/test_grading.py", "tests/test_explain.py", *session.posargs)
+    session.run("pytest", "-n", "auto", *INTERPRETER_TESTS, *session.posargs)
+
+
+def free_threaded_python() -> str:
+    """python3.13t from PATH, else the one scripts/build-python3.13t.sh builds, else the bare spec
+    (nox then says it cannot find it: build it with that script)."""
+    for candidate in (shutil.which("python3.13t"), Path.home() / ".cache/py313t/bin/python3.13t"):
+        if candidate and Path(candidate).is_file():
+            return str(candidate)
+    return "3.13t"
+
+
+@nox.session(python=free_threaded_python(), default=False)
+def freethreaded(session: nox.Session) -> None:
+    """The grading and scheduler tests on a free-threaded Python (python3.13t; scripts/build-python3.13t.sh)."""
+    require_full_kit(session)
+    session.run("python", "-c", "import sys; assert not sys._is_gil_enabled(), 'not a free-threaded build'")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "test"))
+    session.install("-e", ".")
+    # PYTHON_GIL=0 keeps the GIL off even if a dependency's extension module lacks free-threading support.
+    # The mutants and the alternative correct submissions too: a build without the GIL must not
+    # change which submissions pass.
+    session.run("pytest", "-n", "auto", *INTERPRETER_TESTS, "tests/test_mutants.py", *session.posargs,
+                env={"PYTHON_GIL": "0"})
+
+
+@nox.session(default=False)
+def lint(session: nox.Session) -> None:
+    """ruff (rules chosen in pyproject.toml) on the whole kit, and mypy on grader/."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("mypy", "grader")
 
 
 @nox.session(default=False)

@@ -7,6 +7,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import pytest
+
 from grader import interpreter
 from grader.report import Report
 from tests.kit import SOLUTIONS, grade
@@ -34,3 +36,11 @@ def test_the_json_report_and_the_terminal_say_which_python_graded(tmp_path: Path
     assert graded.report["interpreter"] == interpreter.describe()
     assert interpreter.summary() in graded.stdout
     assert Report(exercises=[], target="x", seed=1).to_dict()["interpreter"] == interpreter.describe()
+
+
+@pytest.mark.skipif(not interpreter.free_threaded(), reason="needs a free-threaded build (nox -s freethreaded)")
+def test_on_a_free_threaded_build_the_report_says_so(tmp_path: Path) -> None:
+    graded = grade(SOLUTIONS, tmp_path, "--exercise", "counter", env={"PYTHON_GIL": "0"})
+    assert graded.report is not None and graded.report["interpreter"]["free_threaded"] is True
+    assert graded.report["interpreter"]["gil_enabled"] is False
+    assert "(free-threaded build, GIL off)" in graded.stdout
