@@ -15,6 +15,26 @@ the same time. The price: processes share no memory, so items, results and error
 ``multiprocessing`` queues (pickled), ``work`` must be a module-level function, and start-up costs
 milliseconds, not microseconds.
 
+On a free-threaded build (``python3.13t``, ``python3.14t``), threads too run CPU-bound Python code
+in parallel. Processes remain the way that works on every build, and they isolate memory: a worker
+that crashes cannot corrupt the others' state.
+
+Start methods
+-------------
+How a worker process begins depends on the start method, and the default differs by platform and
+version: ``fork`` on Linux up to Python 3.13, ``forkserver`` on Linux from 3.14, ``spawn`` on
+macOS (since 3.8) and Windows. ``fork`` copies the parent as it is. ``spawn`` and ``forkserver``
+start a fresh interpreter that *imports* your module, then unpickles ``work`` and the items. So:
+
+- ``work`` and everything it needs must be importable: a function defined at module level, not a
+  lambda or a function nested inside another;
+- module globals set at run time (by code that ran after import, in the parent) are *not* seen by
+  the workers: they see the module as a fresh import left it. Pass what workers need as
+  arguments or through the queue;
+- code at module level runs again in every worker: keep it free of side effects.
+
+Write it for ``spawn`` and it works with all three; the grader runs it with each.
+
 What the grader checks
 ----------------------
 - results are returned in the order of ``items``, even when later items finish first;
