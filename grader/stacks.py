@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from types import CodeType, FrameType
 
 from grader.preempt import is_submission_file
@@ -105,6 +105,21 @@ def _instruction(code: CodeType, offset: int) -> dis.Instruction | None:
     return table.get(offset)
 
 
+def _queued(waiter: object, waiters: Iterable[object]) -> bool:
+    """Whether *waiter* is still queued on a condition, read from another thread.
+
+    On a free-threaded build, copying a deque that a running thread changes raises RuntimeError
+    ("deque mutated during iteration"; with the GIL the copy is atomic). A queue that keeps
+    changing belongs to a condition being notified, so that is "not blocked for good".
+    """
+    for _ in range(3):
+        try:
+            return any(w is waiter for w in list(waiters))
+        except RuntimeError:
+            continue
+    return False
+
+
 def _blocked_in(frame: FrameType, horizon: float) -> Hashable | None:
     """What the thread whose innermost frame is *frame* waits for, if only another thread can end
     that wait within *horizon* seconds; None when it runs, or may go on by itself (a timeout).
@@ -120,7 +135,7 @@ def _blocked_in(frame: FrameType, horizon: float) -> Hashable | None:
         local = frame.f_locals
         if code.co_name == "wait" and "waiter" in local:
             timeout, waiter, owner = local.get("timeout"), local["waiter"], local.get("self")
-            queued = any(w is waiter for w in list(getattr(owner, "_waiters", ())))
+            queued = _queued(waiter, getattr(owner, "_waiters", ()))
             long = timeout is None or timeout >= horizon
             return ("wait", id(waiter)) if queued and long else None
         if code.co_name in ("join", "_wait_for_tstate_lock"):

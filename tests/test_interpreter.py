@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,26 @@ def test_on_a_free_threaded_build_the_report_says_so(tmp_path: Path) -> None:
     assert graded.report is not None and graded.report["interpreter"]["free_threaded"] is True
     assert graded.report["interpreter"]["gil_enabled"] is False
     assert "(free-threaded build, GIL off)" in graded.stdout
+
+
+class _ChangingQueue:
+    """A condition's waiter queue as another thread sees it on a free-threaded build: copying it
+    raises while a running thread changes it (with the GIL the copy is atomic)."""
+
+    def __init__(self, items: list[object], failures: int) -> None:
+        self.items, self.failures = items, failures
+
+    def __iter__(self) -> Iterator[object]:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("deque mutated during iteration")
+        return iter(self.items)
+
+
+def test_the_hang_detector_reads_a_changing_waiter_queue_without_failing_the_check() -> None:
+    from grader import stacks
+
+    waiter = object()
+    assert stacks._queued(waiter, _ChangingQueue([waiter], failures=1)) is True
+    assert stacks._queued(waiter, _ChangingQueue([waiter], failures=10)) is False, "still changing: not stuck"
+    assert stacks._queued(waiter, _ChangingQueue([], failures=0)) is False
