@@ -596,7 +596,7 @@ SOURCE_WIDTH = 32  # the longest source shown on a step's line; longer ones are 
 
 
 def short_source(source: str, width: int = SOURCE_WIDTH) -> str:
-    """*source* without its comment, cut after the last whole token that fits in *width* ("...")."""
+    """*source* without its comment, cut after the last whole token that fits in *width* (" ...")."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
@@ -612,9 +612,9 @@ def short_source(source: str, width: int = SOURCE_WIDTH) -> str:
     for token in tokens:
         if token.type in (tokenize.COMMENT, tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER):
             continue
-        if token.end[0] == 1 and token.end[1] <= width - 3:
+        if token.end[0] == 1 and token.end[1] <= width - 4:
             cut = token.end[1]
-    return (code[:cut].rstrip() if cut else code[:width - 3]) + "..."
+    return (code[:cut].rstrip() if cut else code[:width - 4]) + " ..."
 
 
 def timeline(schedule: Schedule, result: RunResult, full_id: str = "") -> str:

@@ -141,3 +141,13 @@ def test_grading_reports_the_timeline_and_replay_reproduces_it(tmp_path: Path) -
         proc = run_cli("--target", str(target), "--exercise", "counter", "--replay", test["replay"])
         assert proc.returncode == 0 and "reproduced" in proc.stdout, proc.stdout + proc.stderr
         assert test["details"].splitlines()[-1] in proc.stdout
+
+
+@pytest.mark.parametrize(("source", "shown"), [
+    ("self._value += amount  # the race", "self._value += amount"),
+    ("self._leased[id(resource)] = resource", "self._leased[id(resource)] = ..."),
+    ("resource = self._idle[-1] if self._idle else None", "resource = self._idle[-1] if ..."),
+])
+def test_timeline_source_drops_comments_and_is_cut_between_tokens(source: str, shown: str) -> None:
+    assert explain.short_source(source) == shown
+    assert len(shown) <= explain.SOURCE_WIDTH
