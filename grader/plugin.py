@@ -118,6 +118,7 @@ class GraderPlugin:
         self.outcomes: dict[str, tuple[str, str, str]] = {}  # nodeid -> (status, message, details)
         self.cases: dict[str, str] = {}  # nodeid -> its parametrised case, e.g. "amount=True"
         self.runs_of: dict[str, int] = {}  # check -> runs collected (repetitions x parametrised cases)
+        self.in_run = False  # between pytest-timeout's set_timer and cancel_timer
         self.watch = HangWatch(lambda: self.baseline_threads)
         self.baseline_threads = {id(t) for t in threading.enumerate()}
 
@@ -178,6 +179,8 @@ class GraderPlugin:
         timeout = float(settings.timeout)
 
         def on_alarm(signum: int, frame: Any) -> None:
+            if not self.in_run:  # a hang watch's signal that arrived after its run ended
+                return
             hang = self.watch.disarm()
             if hang:
                 raise GradingTimeout(hang, "its threads are all blocked for good, each waiting for "
@@ -186,6 +189,7 @@ class GraderPlugin:
             raise GradingTimeout(stacks.format_all_stacks(frame))
 
         signal.signal(signal.SIGALRM, on_alarm)
+        self.in_run = True
         signal.setitimer(signal.ITIMER_REAL, timeout)
         self.watch.arm(timeout)
         faulthandler.dump_traceback_later(timeout + BACKSTOP_GRACE, exit=True, file=sys.stderr)
@@ -193,6 +197,7 @@ class GraderPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_timeout_cancel_timer(self, item: pytest.Item) -> bool:
+        self.in_run = False
         self.watch.disarm()
         signal.setitimer(signal.ITIMER_REAL, 0)
         faulthandler.cancel_dump_traceback_later()

@@ -219,7 +219,7 @@ def call_within(fn: Callable[[], R], what: str, timeout: float = SHORT_TIMEOUT) 
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
             box["error"] = exc
 
-    thread = threading.Thread(target=body, daemon=True, name=f"grader-call-{what[:20]}")
+    thread = threading.Thread(target=body, daemon=True, name="grader-call")
     thread.start()
 
     def started() -> list[threading.Thread]:
