@@ -165,6 +165,10 @@ DOWNLOADER = Exercise(
 # ---------------------------------------------------------------------------------------------
 # counter
 # ---------------------------------------------------------------------------------------------
+# The reset checks run increment() beside reset(): a lost update in either fails them.
+RESET_HINT = ("increment() runs beside reset() in this check, so a lost update in either shows here. Both must\n"
+              "read and write the value in one step, under one lock held for the whole step.")
+
 COUNTER = Exercise(
     name="counter",
     title="Lock-protected counter",
@@ -187,8 +191,8 @@ COUNTER = Exercise(
               "practice: increments and decrements together lose nothing", 2, tier=PRACTICE, runs=4),
         Check("test_practice_add_if_below_and_reset_keep_every_count",
               "practice: add_if_below and reset under forced switches lose nothing", 2, tier=PRACTICE, runs=4,
-              hint=("add_if_below must check the limit and add in one step under the lock. " + "increment() runs beside reset() in this check, so a lost update in either shows here. Both must\n"
-                   "read and write the value in one step, under one lock held for the whole step.")),
+              hint=("add_if_below must check the limit and add in one step under the lock.\n\n"
+                    + RESET_HINT)),
         Check("test_increments_are_never_lost", "no lost updates, distinct return values under stress",
               3, tier=HIDDEN, runs=15),
         Check("test_mixed_increments_and_decrements_keep_the_balance",
@@ -197,8 +201,7 @@ COUNTER = Exercise(
               2, tier=HIDDEN, runs=15),
         Check("test_concurrent_resets_account_for_every_increment",
               "concurrent resets account for every increment", 1, tier=HIDDEN, runs=15,
-              hint="increment() runs beside reset() in this check, so a lost update in either shows here. Both must\n"
-                   "read and write the value in one step, under one lock held for the whole step."),
+              hint=RESET_HINT),
     ),
 )
 

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -219,7 +219,8 @@ class GraderPlugin:
                          case=self.cases[item.nodeid])
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    def pytest_runtest_makereport(self, item: pytest.Item,
+                                  call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
         outcome = yield
         report = outcome.get_result()
         if report.skipped and call.when == "setup":
@@ -267,6 +268,8 @@ class GraderPlugin:
     def _explain(self, name: str) -> None:
         """Find and send the failing interleaving; once per child, bounded by the search budget."""
         explainer, self.explainer = self.explainer, None
+        if explainer is None:
+            return
         self.sender.send("explaining", check=name)
         try:
             found = explainer()

@@ -552,12 +552,12 @@ def _rlock() -> Any:
 def scheduled_primitives() -> Iterator[None]:
     """While active, new threading locks (and all that is built on them) are SchedLocks."""
     saved = threading.Lock, threading._allocate_lock, threading.RLock  # type: ignore[attr-defined]
-    threading.Lock = threading._allocate_lock = SchedLock  # type: ignore[attr-defined,misc,assignment]
+    threading.Lock = threading._allocate_lock = SchedLock  # type: ignore[attr-defined,assignment]
     threading.RLock = _rlock  # type: ignore[assignment]
     try:
         yield
     finally:
-        threading.Lock, threading._allocate_lock, threading.RLock = saved  # type: ignore[attr-defined,misc]
+        threading.Lock, threading._allocate_lock, threading.RLock = saved  # type: ignore[attr-defined]
 
 
 _THREADING = os.path.normcase(threading.__file__)
