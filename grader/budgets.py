@@ -110,6 +110,10 @@ ADDRESS_SPACE = 4 * 1024**3
 PROCESSES = 256
 # Largest file the child may write.
 FILE_SIZE = 64 * 1024**2
+# Size of the bubblewrap sandbox's private /tmp (the work folder is in it) and of its /dev/shm.
+TMP_SIZE = 256 * 1024**2
+# The trial run that tells whether bubblewrap works here (grader.sandbox), once per process.
+SANDBOX_TRIAL_TIMEOUT = 20.0
 
 # -- whole commands (grader.cli, grader.batch) ---------------------------------------------------
 # ``--replay``: a few small runs, each bounded by SCHEDULE_WATCHDOG.

@@ -1,9 +1,12 @@
 """The grading child: runs one exercise's checks against one submission, in its own process.
 
-Started by ``grader.runner`` as ``python -m grader.child ...`` in a fresh temporary working
-directory and a new session. Order matters: limits first, then pytest and the grader are imported
-and snapshotted, then the submission is imported under a timer, then the checks run. Results leave
-only through the channel; the exit status means nothing to the parent.
+Started by ``grader.runner`` through ``grader.sandbox.python_command`` (``python -I`` and a
+bootstrap that puts the kit first on ``sys.path``) in a fresh temporary working directory and a new
+session, under bubblewrap where it works. Order matters: limits first, then pytest and the grader
+are imported and snapshotted, then pytest collects the suites (so the submission cannot change
+what runs by editing suite files at import time), then the submission is imported under a timer,
+then the checks run. Results leave only through the channel; the exit status means nothing to the
+parent.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.budgets import BACKSTOP_GRACE, IMPORT_TIMEOUT, OUTPUT_LIMIT
@@ -113,6 +117,20 @@ def import_submission(name: str) -> str:
     return ""
 
 
+class ImportAfterCollection:
+    """A pytest plugin that imports the submission once the suites are collected, not before.
+
+    Suite modules are in memory by then: an import-time edit to a suite file cannot change this
+    grading (and the kit's hash check stops a batch from grading anyone else with it).
+    """
+
+    def __init__(self, load: Callable[[], None]) -> None:
+        self._load = load
+
+    def pytest_collection_finish(self, session: object) -> None:
+        self._load()
+
+
 def main(argv: list[str]) -> None:
     args = _parse(argv)
     nonce = sys.stdin.readline().strip()
@@ -138,15 +156,16 @@ def main(argv: list[str]) -> None:
     snapshot = Snapshot()
     sender.send("hello", pid=os.getpid())
 
-    problem = import_submission(exercise.name)
-    if problem:
-        sender.send("import_error", message=problem)
-        os._exit(0)
-    tampering = snapshot.changes()
-    if tampering:
-        sender.send("tampered", message=tampering)
-        os._exit(0)
-    sender.send("imported")
+    def load_submission() -> None:
+        problem = import_submission(exercise.name)
+        if problem:
+            sender.send("import_error", message=problem)
+            os._exit(0)
+        tampering = snapshot.changes()
+        if tampering:
+            sender.send("tampered", message=tampering)
+            os._exit(0)
+        sender.send("imported")
 
     explainer = None
     if args.explain:
@@ -166,7 +185,7 @@ def main(argv: list[str]) -> None:
         "-p", "no:warnings",
         *args.suite,
     ]
-    pytest.main(pytest_args, plugins=[plugin])
+    pytest.main(pytest_args, plugins=[plugin, ImportAfterCollection(load_submission)])
     sender.send("done")
     sys.stdout.flush()
     sys.stderr.flush()

@@ -18,11 +18,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import batch, catalog, formats, interpreter, limits
+from grader import batch, catalog, formats, interpreter, limits, sandbox
 from grader.budgets import REPLAY_TIMEOUT
 from grader.render import Progress, fit_block, score_table, terminal_width
 from grader.report import ExerciseResult, Report
-from grader.runner import KIT_ROOT, grade_exercise
+from grader.runner import grade_exercise
 
 
 class UsageError(Exception):
@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop grading an exercise at its first lost point")
     parser.add_argument("--quiet", action="store_true", help="no progress line while grading")
     parser.add_argument("--verbose", action="store_true", help="show full diagnostics of lost points")
+    parser.add_argument("--sandbox", choices=sandbox.MODES, default="auto",
+                        help="run each grading process under bubblewrap (bwrap), without (none), or "
+                             "under bubblewrap where it works (auto, the default)")
     parser.add_argument("--replay", metavar="ID",
                         help="re-run the thread schedule with this ID, printed in the feedback")
     scores = parser.add_argument_group("score files (they all agree with --json)")
@@ -126,14 +129,19 @@ def grade(
     hidden: Path | None = None,
     progress: Progress | None = None,
     fail_fast: bool = False,
+    mode: str = "auto",
 ) -> Report:
-    """Grade *exercises* of *target*; on Ctrl-C, return what was graded so far."""
+    """Grade *exercises* of *target*; on Ctrl-C, return what was graded so far.
+
+    *mode* is the --sandbox choice; SandboxUnavailable when 'bwrap' cannot be had.
+    """
     started = time.monotonic()
-    report = Report(exercises=[], target=str(target), seed=seed)
+    report = Report(exercises=[], target=str(target), seed=seed, sandbox=sandbox.resolve(mode))
     try:
         for exercise in exercises:
             result: ExerciseResult = grade_exercise(
-                exercise, target, seed=seed, hidden_dir=hidden, progress=progress, fail_fast=fail_fast
+                exercise, target, seed=seed, hidden_dir=hidden, progress=progress, fail_fast=fail_fast,
+                sandbox=report.sandbox,
             )
             report.exercises.append(result)
             if not any(t.hidden for t in result.tests) and any(c.hidden for c in exercise.checks):
@@ -174,15 +182,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.replay is not None:
             check_replay_options(args)
             return replay_main(target, args.exercise, args.replay)
-    except (UsageError, batch.BatchError) as exc:
+        mode = sandbox.resolve(args.sandbox)
+    except (UsageError, batch.BatchError, sandbox.SandboxUnavailable) as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
     seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
     progress = Progress(enabled=not args.quiet)
-    report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress, fail_fast=args.fail_fast)
+    report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress, fail_fast=args.fail_fast,
+                   mode=mode)
     hints = catalog.hints(report.to_dict(), exercises)  # per failed check where the catalog has one
     print(score_table(report, hints=hints, verbose=args.verbose, replay_command=replay_command(args.target)))
     print(interpreter.summary(report.interpreter))
+    print(sandbox.describe(report.sandbox))
     write_score_files(report, args)
     if report.interrupted:
         return 130
@@ -230,10 +241,10 @@ def replay_main(target: Path, names: Sequence[str], replay_id: str) -> int:
     if len(names) > 1:
         raise UsageError("--replay replays one exercise: give at most one --exercise (the ID names it)")
     exercise = exercise_name(names[0]) if names else replay_exercise(replay_id)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "grader.explain", "--target", str(target), "--exercise", exercise,
-         "--replay", replay_id],
-        cwd=target, start_new_session=True, env={**os.environ, "PYTHONPATH": str(KIT_ROOT)},
+    proc = subprocess.Popen(  # -I: a grader/ planted in the submission folder is not imported
+        sandbox.python_command("grader.explain", "replay_main",
+                               ["--target", str(target), "--exercise", exercise, "--replay", replay_id]),
+        cwd=target, start_new_session=True,
         stdout=subprocess.PIPE, text=True, errors="replace",
     )
     try:
@@ -288,6 +299,7 @@ def class_main(args: argparse.Namespace, exercises: Sequence[catalog.Exercise]) 
         forwarded += ["--hidden", str(Path(args.hidden).resolve())]
     if args.fail_fast:
         forwarded.append("--fail-fast")
+    forwarded += ["--sandbox", sandbox.resolve(args.sandbox)]  # one mode for the whole class
     csv_path = Path(args.csv)
     try:
         rows = batch.grade_class(root.resolve(), csv_path, exercises=exercises,

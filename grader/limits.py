@@ -30,6 +30,7 @@ class Limits:
     processes: int = budgets.PROCESSES
     file_size: int = budgets.FILE_SIZE
     output_bytes: int = budgets.OUTPUT_TAIL
+    tmp_bytes: int = budgets.TMP_SIZE
 
 
 def apply(limits: Limits) -> None:

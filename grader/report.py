@@ -109,6 +109,7 @@ class Report:
     duration: float = 0.0
     hidden_tests: bool = True  # False in the student edition, where only visible and practice checks exist
     interrupted: bool = False
+    sandbox: str = "none"  # the grader.sandbox mode that graded: "bwrap" or "none"
     grader_version: str = field(default_factory=lambda: _version())
     # The Python that graded (grader.interpreter): version, and whether it was free-threaded and
     # the GIL on. The children that run the checks are started with this same interpreter.
@@ -142,6 +143,7 @@ class Report:
             "hidden_tests": self.hidden_tests,
             "not_graded": _number(self.not_graded),
             "interrupted": self.interrupted,
+            "sandbox": self.sandbox,
             "grader_version": self.grader_version,
             "interpreter": self.interpreter,
         }

@@ -14,13 +14,13 @@ import secrets
 import selectors
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grader.sandbox as sandboxing
 from grader import limits, stubs
 from grader.budgets import (
     BACKSTOP_GRACE,
@@ -126,13 +126,17 @@ def grade_exercise(
     progress: ProgressCallback | None = None,
     budget: float = EXERCISE_BUDGET,
     fail_fast: bool = False,
+    sandbox: str = "auto",
 ) -> ExerciseResult:
     """Run every check of *exercise* against the submission in *target*.
 
     With *fail_fast*, grading stops at the first lost point (the rest count as not run): for
     measurements such as ``nox -s power`` that only need to know whether a submission was caught.
+    *sandbox* is a mode of :mod:`grader.sandbox` ('auto' takes bubblewrap where it works).
     """
     started = time.monotonic()
+    mode = sandboxing.resolve(sandbox)
+    sandboxing.become_subreaper()
     files = suite_files(exercise, hidden_dir)
     checks = gradable_checks(exercise, files)
     states = {c.test: CheckState(c) for c in checks}
@@ -149,7 +153,8 @@ def grade_exercise(
         remaining = [s for s in states.values() if not s.finished]
         if not remaining:
             break
-        outcome = _run_child(exercise, target, seed, files, remaining, deadline, progress, fail_fast, explain)
+        outcome = _run_child(exercise, target, seed, files, remaining, deadline, progress, fail_fast, explain,
+                             mode)
         explain = explain and not outcome.explained
         if outcome.kind == "import_error":
             exercise_status, exercise_message = ExerciseStatus.IMPORT_ERROR, outcome.message
@@ -303,18 +308,19 @@ def _result(
                           not_graded=exercise.max_score - max_score)
 
 
+CHILD_ENV_KEPT = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM")  # and LC_*: nothing else of ours
+
+
 def _child_env(target: Path, workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "GRADER_", "COV_"))}
+    """A small environment: no tokens or paths of the grader's, work folder as HOME and TMPDIR.
+
+    The child runs with ``python -I``, which ignores PYTHON* variables: what they set (no
+    bytecode in the student's folder, unbuffered output, faulthandler) is given as options.
+    """
+    env = {k: v for k, v in os.environ.items() if k in CHILD_ENV_KEPT or k.startswith("LC_")}
     tmp = workdir / "tmp"
     tmp.mkdir()
-    env.update(
-        PYTHONPATH=str(KIT_ROOT),
-        GRADER_TARGET=str(target),
-        TMPDIR=str(tmp),
-        PYTHONDONTWRITEBYTECODE="1",  # leave no __pycache__ in the student's folder
-        PYTHONUNBUFFERED="1",
-        PYTHONFAULTHANDLER="1",
-    )
+    env.update(GRADER_TARGET=str(target), TMPDIR=str(tmp), HOME=str(workdir))
     return env
 
 
@@ -328,13 +334,13 @@ def _run_child(
     progress: ProgressCallback | None,
     fail_fast: bool = False,
     explain: bool = False,
+    mode: str = "none",
 ) -> ChildOutcome:
     """Start one child for the *remaining* checks and follow it until it ends or must be ended."""
     workdir = Path(tempfile.mkdtemp(prefix=f"grader-{exercise.name}-"))
     read_fd, write_fd = os.pipe()
     nonce = secrets.token_hex(16)
-    cmd = [
-        sys.executable, "-m", "grader.child",
+    cmd = sandboxing.python_command("grader.child", "main", [
         "--exercise", exercise.name,
         "--target", str(target),
         "--fd", str(write_fd),
@@ -342,8 +348,11 @@ def _run_child(
         "--only", ",".join(s.check.test for s in remaining),
         *[arg for f in files for arg in ("--suite", str(f))],
         *(["--explain"] if explain else []),
-    ]
+    ])
+    if mode == "bwrap":  # the same work folder path, but inside the sandbox's private /tmp
+        cmd = sandboxing.bwrap_argv(cmd, workdir=workdir, readable=[target, *{f.parent for f in files}])
     proc = None
+    since = 0
     try:
         proc = subprocess.Popen(
             cmd,
@@ -355,6 +364,8 @@ def _run_child(
             env=_child_env(target, workdir),
             start_new_session=True,
         )
+        sandboxing.register(proc.pid)
+        since = sandboxing.start_time(proc.pid)
         os.close(write_fd)
         write_fd = -1
         assert proc.stdin is not None
@@ -368,6 +379,8 @@ def _run_child(
                 if stream is not None:
                     stream.close()
             proc.wait()
+            sandboxing.forget(proc.pid)
+            sandboxing.end_orphans(since)  # escapes re-parented to us (or bwrap's PID 1)
         if write_fd >= 0:
             os.close(write_fd)
         os.close(read_fd)
