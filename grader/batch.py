@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from grader import catalog, sanitize, stubs
+from grader import catalog, integrity, sanitize, stubs
 from grader.budgets import SUBMISSION_TIMEOUT
 from grader.report import ExerciseStatus, write_text_atomic
 
@@ -296,9 +296,11 @@ def grade_class(root: Path, csv_path: Path, *, exercises: Sequence[catalog.Exerc
     reports.mkdir(parents=True, exist_ok=True)
     progress = BatchProgress(len(chosen), enabled=not quiet)
     rows: dict[Path, dict[str, Any]] = {}
+    guard = integrity.KitGuard()  # a grading that edits the kit stops the class (KitChanged)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        futures = {pool.submit(grade_submission, folder, names[folder], reports, grader_args, exercises): folder
+        futures = {pool.submit(guard.call, names[folder], grade_submission, folder, names[folder], reports,
+                               grader_args, exercises): folder
                    for folder in chosen}
         for future in as_completed(futures):
             folder = futures[future]

@@ -18,6 +18,7 @@ import importlib
 import os
 import signal
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -157,6 +158,7 @@ def main(argv: list[str]) -> None:
     sender.send("hello", pid=os.getpid())
 
     def load_submission() -> None:
+        sys.pycache_prefix = None  # the suites are in; the submission's imports may use bytecode
         problem = import_submission(exercise.name)
         if problem:
             sender.send("import_error", message=problem)
@@ -185,6 +187,9 @@ def main(argv: list[str]) -> None:
         "-p", "no:warnings",
         *args.suite,
     ]
+    # pytest reads the suites' rewritten bytecode from __pycache__ unless a prefix says elsewhere:
+    # an empty folder, so what runs is always the suites' source, never a planted .pyc
+    sys.pycache_prefix = tempfile.mkdtemp(prefix="pycache-")
     pytest.main(pytest_args, plugins=[plugin, ImportAfterCollection(load_submission)])
     sender.send("done")
     sys.stdout.flush()

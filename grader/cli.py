@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import batch, catalog, formats, interpreter, limits, sandbox
+from grader import batch, catalog, formats, integrity, interpreter, limits, sandbox
 from grader.budgets import REPLAY_TIMEOUT
 from grader.render import Progress, fit_block, score_table, terminal_width
 from grader.report import ExerciseResult, Report
@@ -137,8 +137,10 @@ def grade(
     """
     started = time.monotonic()
     report = Report(exercises=[], target=str(target), seed=seed, sandbox=sandbox.resolve(mode))
+    guard = integrity.KitGuard()
     try:
         for exercise in exercises:
+            guard.check(f"before grading {exercise.name}")  # KitChanged: an earlier exercise edited it
             result: ExerciseResult = grade_exercise(
                 exercise, target, seed=seed, hidden_dir=hidden, progress=progress, fail_fast=fail_fast,
                 sandbox=report.sandbox,
@@ -146,6 +148,7 @@ def grade(
             report.exercises.append(result)
             if not any(t.hidden for t in result.tests) and any(c.hidden for c in exercise.checks):
                 report.hidden_tests = False
+        guard.check("while grading the submission")  # no report from a grading that edited the kit
     except KeyboardInterrupt:
         report.interrupted = True
     finally:
@@ -183,13 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_replay_options(args)
             return replay_main(target, args.exercise, args.replay)
         mode = sandbox.resolve(args.sandbox)
-    except (UsageError, batch.BatchError, sandbox.SandboxUnavailable) as exc:
+        seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
+        progress = Progress(enabled=not args.quiet)
+        report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress,
+                       fail_fast=args.fail_fast, mode=mode)
+    except (UsageError, batch.BatchError, sandbox.SandboxUnavailable, integrity.KitChanged) as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
-    seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
-    progress = Progress(enabled=not args.quiet)
-    report = grade(target, exercises, seed=seed, hidden=hidden, progress=progress, fail_fast=args.fail_fast,
-                   mode=mode)
     hints = catalog.hints(report.to_dict(), exercises)  # per failed check where the catalog has one
     print(score_table(report, hints=hints, verbose=args.verbose, replay_command=replay_command(args.target)))
     print(interpreter.summary(report.interpreter))

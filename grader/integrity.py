@@ -1,6 +1,11 @@
-"""Detect a submission that patches the grader, pytest or builtins from inside the child.
+"""Detect a submission that patches the grader, pytest or builtins, or changes the kit on disk.
 
-The grading child imports pytest and the grader first, takes a snapshot of the callables and
+Two guards. :class:`KitGuard` (in the grading parent) hashes the kit's files and the ``.pth`` and
+``sitecustomize`` files of site-packages before grading and again before and after each
+submission or exercise: a change means an earlier grading edited the kit (possible without
+bubblewrap when the kit or the venv is writable), so grading stops instead of grading anyone
+else with a changed kit. :class:`Snapshot` (in the child) watches the modules in memory:
+the grading child imports pytest and the grader first, takes a snapshot of the callables and
 classes those modules (and ``builtins``) expose, then imports the submission. After the import and
 after every run the plugin compares: a replaced ``pytest.fail``, a patched ``_pytest.runner``
 function or a new ``builtins.len`` is reported as tampering and the exercise earns nothing. Code in
@@ -10,8 +15,18 @@ the casual cheats and makes the deliberate ones visible.
 
 from __future__ import annotations
 
+import hashlib
+import site
 import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
+
+R = TypeVar("R")
+
+PACKAGE = Path(__file__).resolve().parent
+STARTUP_FILES = ("sitecustomize.py", "usercustomize.py")  # run by every Python start, like .pth
 
 WATCHED_PREFIXES = ("pytest", "_pytest", "pluggy", "grader", "pytest_timeout", "pytest_repeat")
 
@@ -55,3 +70,69 @@ class Snapshot:
                 "exercise code must not patch pytest, the grader or builtins; no points for this exercise"
             )
         return ""
+
+
+class KitChanged(Exception):
+    """The kit or the Python start-up files changed during grading; the message says which."""
+
+
+def site_dirs() -> list[Path]:
+    """site-packages folders of this Python (and its venv) whose .pth files run at every start."""
+    folders = [*site.getsitepackages()]
+    if site.ENABLE_USER_SITE:
+        folders.append(site.getusersitepackages())
+    return [Path(f) for f in dict.fromkeys(folders) if Path(f).is_dir()]
+
+
+def kit_fingerprint(package: Path = PACKAGE, sites: Iterable[Path] | None = None) -> dict[str, str]:
+    """{file: sha256} of every file of grader/ (suites too) and the start-up files of site-packages.
+
+    ``__pycache__`` is left out: the grading child never reads the kit's bytecode (see
+    ``grader.sandbox``), and the grader itself writes it legitimately.
+    """
+    files = [p for p in package.rglob("*") if "__pycache__" not in p.parts and p.is_file()]
+    for folder in site_dirs() if sites is None else sites:
+        files += [p for p in folder.glob("*.pth") if p.is_file()]
+        files += [folder / name for name in STARTUP_FILES if (folder / name).is_file()]
+    digests = {}
+    for path in sorted(files):
+        try:
+            digests[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            digests[str(path)] = "unreadable"
+    return digests
+
+
+def describe_changes(before: dict[str, str], after: dict[str, str]) -> str:
+    """'grader/preempt.py changed, .../evil.pth added' (at most five), '' when nothing changed."""
+    changed = [f"{path} changed" for path in before if path in after and before[path] != after[path]]
+    changed += [f"{path} removed" for path in before if path not in after]
+    changed += [f"{path} added" for path in after if path not in before]
+    return ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+
+
+class KitGuard:
+    """The kit's fingerprint taken when grading starts, compared before and after each grading."""
+
+    def __init__(self, package: Path = PACKAGE, sites: Iterable[Path] | None = None) -> None:
+        self._package = package
+        self._sites = None if sites is None else list(sites)
+        self.before = kit_fingerprint(package, self._sites)
+
+    def check(self, when: str) -> None:
+        """Raise KitChanged, saying *when* it was seen, if any watched file differs."""
+        changes = describe_changes(self.before, kit_fingerprint(self._package, self._sites))
+        if changes:
+            raise KitChanged(
+                f"the grading kit changed {when} ({changes}): a submission edited the grader, its "
+                "suites or the venv's start-up files, so no further grade can be trusted. Restore "
+                "the kit (git checkout, reinstall the venv), make it read-only or use --sandbox bwrap, "
+                "and grade again"
+            )
+
+    def call(self, name: str, grading: Callable[..., R], *args: object) -> R:
+        """``grading(*args)`` for the submission *name*, with a check before and after it."""
+        self.check(f"before grading {name}")
+        result = grading(*args)
+        self.check(f"while grading {name}")
+        return result

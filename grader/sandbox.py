@@ -73,12 +73,12 @@ class SandboxUnavailable(Exception):
     """``--sandbox bwrap`` was asked for, but bubblewrap is missing or refused here."""
 
 
-def python_command(module: str, function: str, args: Sequence[str]) -> list[str]:
+def python_command(module: str, function: str, args: Sequence[str], kit: Path = KIT_ROOT) -> list[str]:
     """``python -I ... -c BOOTSTRAP args``: run ``module.function(args)`` isolated from cwd and env.
 
     ``-I`` ignores every ``PYTHON*`` variable, so what they used to set is given as options.
     """
-    code = _BOOTSTRAP.format(kit=str(KIT_ROOT), module=module, function=function)
+    code = _BOOTSTRAP.format(kit=str(kit), module=module, function=function)
     return [sys.executable, "-I", "-B", "-u", "-X", "faulthandler", "-c", code, *args]
 
 
