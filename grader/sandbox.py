@@ -182,7 +182,8 @@ def python_dirs() -> list[Path]:
     """Folders the child's Python needs: its installation, the venv, site-packages, .pth targets.
 
     Taken from this process's own ``sys.path``, leaving out the working directory and the kit's
-    folder (it may hold submissions and reports; only ``grader/`` is bound) and their parents.
+    folder (they may hold submissions and reports; only ``grader/`` is bound) and their parents.
+    A venv inside the kit's folder (nox's ``.nox/tests``) is kept.
     """
     candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
                   os.path.dirname(os.path.realpath(sys.executable)), *site.getsitepackages(),
@@ -194,7 +195,7 @@ def python_dirs() -> list[Path]:
         if not path.is_absolute() or not path.is_dir():
             continue
         path = path.resolve()
-        if path == Path("/") or _inside(path, KIT_ROOT) or _inside(cwd, path) or _inside(path, cwd):
+        if _inside(KIT_ROOT, path) or _inside(cwd, path):  # "/" too
             continue
         kept.append(path)
         if Path(text) != path:  # a symlinked prefix (a venv's lib64, say): bind both spellings
