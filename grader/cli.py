@@ -244,12 +244,14 @@ def replay_main(target: Path, names: Sequence[str], replay_id: str) -> int:
     if len(names) > 1:
         raise UsageError("--replay replays one exercise: give at most one --exercise (the ID names it)")
     exercise = exercise_name(names[0]) if names else replay_exercise(replay_id)
+    sandbox.become_subreaper()
     proc = subprocess.Popen(  # -I: a grader/ planted in the submission folder is not imported
         sandbox.python_command("grader.explain", "replay_main",
                                ["--target", str(target), "--exercise", exercise, "--replay", replay_id]),
         cwd=target, start_new_session=True,
         stdout=subprocess.PIPE, text=True, errors="replace",
     )
+    since = sandbox.start_time(proc.pid)
     try:
         out, _ = proc.communicate(timeout=REPLAY_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -258,6 +260,7 @@ def replay_main(target: Path, names: Sequence[str], replay_id: str) -> int:
     finally:
         limits.kill_session(proc.pid)
         proc.wait()
+        sandbox.end_orphans(since)  # what the replayed code started and left, double forks too
     if out:  # the timeline, fitted to the terminal like the score table's
         print("\n".join(fit_block(out, terminal_width())))
     return proc.returncode

@@ -14,8 +14,8 @@ Two modes, chosen once per process by :func:`resolve` (``--sandbox auto|bwrap|no
   :func:`end_orphans` before any report is written.
 
 Both modes start Python with ``-I`` (no ``PYTHONPATH``, no working directory or user site on
-``sys.path``) through :func:`python_command`, whose bootstrap puts the kit first on ``sys.path``
-and compiles the kit's modules from source, so neither a ``grader/`` planted in the work folder
+``sys.path``) through :func:`python_command` and ``grader/bootstrap.py``, which puts the kit
+first on ``sys.path`` and compiles the kit's modules from source, so neither a ``grader/`` planted in the work folder
 nor a ``.pyc`` planted in the kit's ``__pycache__`` is ever imported.
 """
 
@@ -42,44 +42,18 @@ MODES = ("auto", "bwrap", "none")
 ETC_FILES = ("ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf", "hosts", "host.conf")
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
-# Python's start-up code for the child. -I leaves the kit off sys.path, so the bootstrap puts
-# it first; the path hook makes the kit's modules load from their source only (a .pyc in the kit's
-# __pycache__ could have been planted by an earlier submission).
-_BOOTSTRAP = """\
-import sys
-from importlib.machinery import FileFinder, SourceFileLoader
-kit = {kit!r}
-
-class KitSourceLoader(SourceFileLoader):
-    def path_stats(self, path):
-        raise OSError("the kit is always compiled from its source")
-
-kit_finder = FileFinder.path_hook((KitSourceLoader, [".py"]))
-
-def kit_hook(path):
-    if path == kit or path.startswith(kit + "/grader"):
-        return kit_finder(path)
-    raise ImportError(path)
-
-sys.path_hooks.insert(0, kit_hook)
-sys.path.insert(0, kit)
-sys.path_importer_cache.clear()
-from {module} import {function}
-sys.exit({function}(sys.argv[1:]))
-"""
-
-
 class SandboxUnavailable(Exception):
     """``--sandbox bwrap`` was asked for, but bubblewrap is missing or refused here."""
 
 
 def python_command(module: str, function: str, args: Sequence[str], kit: Path = KIT_ROOT) -> list[str]:
-    """``python -I ... -c BOOTSTRAP args``: run ``module.function(args)`` isolated from cwd and env.
+    """``python -I ... grader/bootstrap.py module:function args``: isolated from cwd and environment.
 
-    ``-I`` ignores every ``PYTHON*`` variable, so what they used to set is given as options.
+    ``-I`` ignores every ``PYTHON*`` variable, so what they used to set is given as options: no
+    bytecode written (the student's folder stays clean), unbuffered output, faulthandler.
     """
-    code = _BOOTSTRAP.format(kit=str(kit), module=module, function=function)
-    return [sys.executable, "-I", "-B", "-u", "-X", "faulthandler", "-c", code, *args]
+    return [sys.executable, "-I", "-B", "-u", "-X", "faulthandler", str(kit / "grader" / "bootstrap.py"),
+            f"{module}:{function}", *args]
 
 
 # -- choosing the mode ---------------------------------------------------------------------------
@@ -87,14 +61,20 @@ def resolve(requested: str = "auto") -> str:
     """The mode that will grade: 'bwrap' or 'none'. SandboxUnavailable when bwrap cannot be had."""
     if requested not in MODES:
         raise ValueError(f"--sandbox must be one of {', '.join(MODES)}, not {requested!r}")
+    global _why_none
     if requested == "none":
+        _why_none = "chosen with --sandbox none"
         return "none"
     problem = bwrap_problem()
     if not problem:
         return "bwrap"
     if requested == "bwrap":
         raise SandboxUnavailable(f"--sandbox bwrap: bubblewrap cannot be used here: {problem}")
+    _why_none = problem
     return "none"
+
+
+_why_none = ""  # why the last resolve() chose 'none', for describe()
 
 
 def describe(mode: str) -> str:
@@ -102,8 +82,7 @@ def describe(mode: str) -> str:
     if mode == "bwrap":
         return ("sandbox: bubblewrap (read-only kit and Python, private /tmp, no network, "
                 "nothing outlives a check)")
-    reason = bwrap_problem() if sys.platform.startswith("linux") else "not Linux"
-    why = f" ({reason})" if reason else ""
+    why = f" ({_why_none})" if _why_none else ""
     return f"sandbox: none{why}: process limits and start-up isolation only"
 
 
