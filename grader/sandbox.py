@@ -62,8 +62,8 @@ def resolve(requested: str = "auto") -> str:
     if requested not in MODES:
         raise ValueError(f"--sandbox must be one of {', '.join(MODES)}, not {requested!r}")
     global _why_none
-    if requested == "none":
-        _why_none = "chosen with --sandbox none"
+    if requested == "none":  # asked for, or resolved to 'none' already (the reason is kept)
+        _why_none = _why_none or "chosen with --sandbox none"
         return "none"
     problem = bwrap_problem()
     if not problem:
