@@ -7,10 +7,16 @@ only (a ``.pyc`` in the kit's ``__pycache__`` could have been planted by an earl
 Finally it calls ``MODULE.FUNCTION(ARGS)`` and exits with what it returns.
 """
 
+from __future__ import annotations
+
 import importlib
 import os
 import sys
 from importlib.machinery import FileFinder, SourceFileLoader
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.abc import PathEntryFinder
 
 KIT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join(KIT, "grader")
@@ -19,14 +25,14 @@ PACKAGE = os.path.join(KIT, "grader")
 class KitSourceLoader(SourceFileLoader):
     """A loader that never reads bytecode: without path statistics, the .pyc is not consulted."""
 
-    def path_stats(self, path):  # type: ignore[no-untyped-def]
+    def path_stats(self, path: str) -> dict[str, float]:
         raise OSError("the kit is always compiled from its source")
 
 
 _kit_finder = FileFinder.path_hook((KitSourceLoader, [".py"]))
 
 
-def kit_hook(path):  # type: ignore[no-untyped-def]
+def kit_hook(path: str) -> PathEntryFinder:
     """Finders for the kit's own folders; every other path goes to Python's usual hooks."""
     if path in (KIT, PACKAGE) or path.startswith(PACKAGE + os.sep):
         return _kit_finder(path)

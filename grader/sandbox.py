@@ -165,8 +165,7 @@ def python_dirs() -> list[Path]:
     A venv inside the kit's folder (nox's ``.nox/tests``) is kept.
     """
     candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-                  os.path.dirname(os.path.realpath(sys.executable)), *site.getsitepackages(),
-                  *[p for p in sys.path if p]]
+                  *_executable_folders(), *site.getsitepackages(), *[p for p in sys.path if p]]
     cwd = Path.cwd().resolve()
     kept = []
     for text in candidates:
@@ -180,6 +179,21 @@ def python_dirs() -> list[Path]:
         if Path(text) != path:  # a symlinked prefix (a venv's lib64, say): bind both spellings
             kept.append(Path(os.path.abspath(text)))
     return kept
+
+
+def _executable_folders(executable: str = sys.executable) -> list[str]:
+    """The folders of every link from ``sys.executable`` to the real interpreter, and its own.
+
+    A venv's ``bin/python`` may point through other links (nox's ``.nox/ci-bin``, pyenv's
+    versions): each hop must exist in the sandbox for the command to start.
+    """
+    folders, path = [], os.path.abspath(executable)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        folders.append(os.path.dirname(path))
+        if not os.path.islink(path):
+            break
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+    return folders
 
 
 def _inside(path: Path, folder: Path) -> bool:
