@@ -94,6 +94,7 @@ def test_close_under_load_wakes_every_waiter(mod: ModuleType) -> None:
         buffer = mod.BoundedBuffer(1)
         outcomes: list[str] = []
         lock = threading.Lock()
+        closed = threading.Event()  # set once close() has returned
 
         def work(i: int) -> None:
             try:
@@ -101,8 +102,11 @@ def test_close_under_load_wakes_every_waiter(mod: ModuleType) -> None:
                     while True:
                         buffer.get()
                 else:
-                    while True:
+                    while not closed.is_set():
                         buffer.put(i)
+                    buffer.put(i)  # close() has returned: this put must raise Closed
+                    with lock:
+                        outcomes.append("put accepted")
             except mod.Closed:
                 with lock:
                     outcomes.append("closed")
@@ -110,6 +114,7 @@ def test_close_under_load_wakes_every_waiter(mod: ModuleType) -> None:
         def closer() -> None:
             threading.Event().wait(0.05)
             buffer.close()
+            closed.set()
 
         with preempted():
             threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(8)]
@@ -117,6 +122,7 @@ def test_close_under_load_wakes_every_waiter(mod: ModuleType) -> None:
                 thread.start()
             closer()
             stuck = len(still_running(threads, SHORT_TIMEOUT))
+        assert "put accepted" not in outcomes, "put() returned normally after close(): it must raise Closed"
         assert stuck == 0, (
             f"{stuck} of 8 threads stayed blocked in put() or get() after close(): "
             "close() must wake every waiter of both conditions (notify_all)"
