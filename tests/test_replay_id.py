@@ -15,9 +15,19 @@ from grader import explain, replay_id
 from tests.kit import MUTANTS, ROOT, run_cli
 
 RACY = MUTANTS / "counter" / "check_then_act_outside_lock.py"
-# Pythons of this machine other than the running one, for the cross-version check (pyenv's).
+
+
+def _pyenv_tag(python: Path) -> str:
+    """``py312`` for ~/.pyenv/versions/3.12.1/bin/python, ``py313t`` for .../3.13.0t/...."""
+    version = python.parent.parent.name
+    major, minor = version.rstrip("t").split(".")[:2]
+    return f"py{major}{minor}{'t' * version.endswith('t')}"
+
+
+# Pythons of this machine of another version or build than the running one (pyenv's), for the
+# cross-version check.
 OTHER_PYTHONS = sorted(p for p in Path.home().glob(".pyenv/versions/3.1[0-9]*/bin/python")
-                       if p.resolve() != Path(sys.executable).resolve())
+                       if _pyenv_tag(p) != replay_id.python_tag())
 
 
 @pytest.fixture(scope="module")
