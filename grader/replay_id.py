@@ -49,6 +49,12 @@ def describe_tag(tag: str) -> str:
     return f"Python {version}" + (" (free-threaded build)" if tag.endswith("t") else "")
 
 
+def _version_spec(tag: str) -> str:
+    """``py313t`` -> ``3.13t``: how python3.13t and ``nox -P`` name that Python."""
+    digits = tag.removeprefix("py").removesuffix("t")
+    return f"{digits[0]}.{digits[1:]}{'t' * tag.endswith('t')}"
+
+
 def source_hash(module: Path) -> str:
     """A short hash of the module's source; line endings do not count (a CRLF checkout replays)."""
     text = module.read_bytes().replace(b"\r\n", b"\n")
@@ -89,10 +95,10 @@ def mismatch(replay_id: str, module: Path) -> str:
         return (f"{replay_id.strip()!r} does not say which Python found it or for which {name} (an ID "
                 "from an older grader): grade again to get an ID that can be replayed")
     if tag != python_tag():
-        found, here = describe_tag(tag), describe_tag(python_tag())
+        found, here, spec = describe_tag(tag), describe_tag(python_tag()), _version_spec(tag)
         return (f"this ID was found on {found}, and this is {here}: a schedule names bytecode "
-                f"instructions, which differ between versions. Run it with {found.removeprefix('Python ')}, "
-                "or grade again to get an ID for this Python")
+                f"instructions, which differ between versions. Run it with {spec} (python{spec} -m grader "
+                f"..., or nox -P {spec} -s grade -- ...), or grade again to get an ID for this Python")
     if not module.is_file():
         return f"there is no {name} in the target folder to replay this ID on"
     if digest != source_hash(module):
