@@ -7,8 +7,9 @@ and on the module's source. The same racy counter gives ``below.2x1.1-26-2`` on 
 race does not happen, and the replay used to say every invariant held for code that is still racy.
 
 So an ID ends with two stamps: the Python that found it (``py312``; ``py313t`` for a
-free-threaded build, whose scheduling points are not guaranteed to match the default build's) and
-a short hash of the module's source (``3fa9c1``):
+free-threaded build) and a short hash of the module's source (``3fa9c1``). The racy counter above
+gave the same schedule on 3.13.0 and on the free-threaded 3.13.5, but nothing promises that the
+two builds count instructions alike, so the build is part of the stamp too:
 
     below.2x1.1-26-2.py311.3fa9c1
 
