@@ -64,6 +64,9 @@ class Scenario:
     exercise: str
     title: str  # what broke, e.g. "lost update in Counter.increment"
     build: Callable[[ModuleType, int, int], tuple[Bodies, Check]]
+    # How many threads a run of size (threads, calls) may have: more than its bodies when the
+    # submission starts threads of its own (run_pipeline). Bounds the thread numbers of a replay ID.
+    most_threads: Callable[[int, int], int] = lambda threads, calls: threads
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,6 +299,30 @@ def _close(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
     return [getter] * (threads - 1) + [closer], check
 
 
+PIPELINE_PRODUCERS = 2
+
+
+def _pipeline(mod: ModuleType, threads: int, calls: int) -> tuple[Bodies, Check]:
+    """run_pipeline with two producers of *calls* items each, *threads* consumers, capacity 1.
+
+    One body, the caller: run_pipeline's own threads are scheduled as they start (numbered
+    Thread-2 on, in the order it starts them), so a pipeline that strands a consumer in get() or
+    returns before its threads are done shows as a timeline too.
+    """
+    producers = [range(p * calls, (p + 1) * calls) for p in range(PIPELINE_PRODUCERS)]
+    returned: list[list[object]] = []
+
+    def caller() -> None:
+        returned.append(list(mod.run_pipeline(producers, lambda item: item, consumers=threads, capacity=1)))
+
+    def check() -> None:
+        expected = list(range(PIPELINE_PRODUCERS * calls))
+        if sorted(returned[0], key=repr) != expected:
+            raise Violation(f"run_pipeline returned {returned[0]!r}: each of the items {expected} exactly once")
+
+    return [caller], check
+
+
 SCENARIOS: dict[str, tuple[Scenario, ...]] = {
     "counter": (
         Scenario("inc", "counter", "lost update in Counter.increment", _increments),
@@ -311,6 +338,8 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
         Scenario("close", "producer_consumer_threads", "BoundedBuffer.close() with get() calls waiting", _close),
         Scenario("get", "producer_consumer_threads", "BoundedBuffer with consumers waiting to get", _getters),
         Scenario("put", "producer_consumer_threads", "BoundedBuffer with producers waiting to put", _putters),
+        Scenario("pipe", "producer_consumer_threads", "run_pipeline with two producers", _pipeline,
+                 most_threads=lambda threads, calls: 1 + PIPELINE_PRODUCERS + threads),
     ),
 }
 
@@ -401,6 +430,11 @@ class Schedule:
     switches: tuple[Switch, ...]
 
     @property
+    def thread_count(self) -> int:
+        """The threads a run has, those the submission starts included."""
+        return self.scenario.most_threads(self.threads, self.calls)
+
+    @property
     def replay_id(self) -> str:
         """e.g. inc.2x1.1-7-2: two threads, one call each; Thread-1 at its 7th point lets Thread-2 run."""
         moves = "".join(f".{a + 1}-{k}-{b + 1}" for a, k, b in self.switches)
@@ -424,8 +458,10 @@ class Schedule:
             switches = tuple((a - 1, k, b - 1) for a, k, b in moves)
         except ValueError:
             raise ValueError(f"{text!r} is not a replay ID: copy it whole from the grader's feedback") from None
+        scenario = scenarios[parts[0]]
+        most = scenario.most_threads(threads, calls)
         if not (1 <= threads <= 8 and 1 <= calls <= 8) or any(
-                not (0 <= a < threads and 0 <= b < threads and a != b and k > 0) for a, k, b in switches):
+                not (0 <= a < most and 0 <= b < most and a != b and k > 0) for a, k, b in switches):
             raise ValueError(f"{text!r} is not a replay ID: its numbers are out of range")
         return cls(scenarios[parts[0]], threads, calls, switches)
 
@@ -441,8 +477,8 @@ def replay(target: Path, schedule: Schedule) -> RunResult:
 def single_switch(target: Path, schedule: Schedule, points: int, deadline: float) -> Schedule | None:
     """The earliest one-switch schedule that fails, if any: most races need just one switch."""
     for k in range(1, points + 1):
-        for thread in range(schedule.threads):
-            for to in range(schedule.threads):
+        for thread in range(schedule.thread_count):
+            for to in range(schedule.thread_count):
                 if thread == to:
                     continue
                 if time.monotonic() > deadline:
@@ -487,7 +523,7 @@ def switch_pairs(target: Path, schedule: Schedule, points: int, deadline: float,
     every pair would cost points squared runs, a seeded sample of them finds most.
     """
     rng = random.Random(len(schedule.switches) * 7919 + points)
-    pairs = [(a, b) for a in range(schedule.threads) for b in range(schedule.threads) if a != b]
+    pairs = [(a, b) for a in range(schedule.thread_count) for b in range(schedule.thread_count) if a != b]
     for _ in range(tries):
         if time.monotonic() > deadline:
             return None
@@ -617,6 +653,17 @@ def short_source(source: str, width: int = SOURCE_WIDTH) -> str:
     return (code[:cut].rstrip() if cut else code[:width - 4]) + " ..."
 
 
+def _comment_rows(notes: Sequence[str], indent: int) -> list[str]:
+    """What a step did, on rows of their own below it, as many notes per row as fit in WIDTH."""
+    rows: list[str] = []
+    for note in notes:
+        if rows and len(rows[-1]) + 2 + len(note) <= WIDTH:
+            rows[-1] += f", {note}"
+        else:
+            rows.append(f"{' ' * indent}# {note}")
+    return rows
+
+
 def timeline(schedule: Schedule, result: RunResult, full_id: str = "") -> str:
     """The feedback: a header with the replay ID, one line per key step, the broken invariant.
 
@@ -645,7 +692,7 @@ def timeline(schedule: Schedule, result: RunResult, full_id: str = "") -> str:
             lines.append(f"{head.rstrip()}  # {words}")
         else:
             lines.append(head.rstrip())
-            lines.append(f"{' ' * (len(head) - width)}# {words}")
+            lines += _comment_rows([n.removeprefix("local ") for n in notes], len(head) - width)
     lines.append(result.failure)
     return "\n".join(lines)
 

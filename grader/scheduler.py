@@ -25,6 +25,7 @@ import collections
 import dis
 import linecache
 import os
+import queue
 import random
 import re
 import sys
@@ -253,7 +254,7 @@ class ThreadState:
     gate: Any = field(default_factory=REAL_LOCK)  # released to give this thread the turn
     state: str = RUNNABLE
     points: int = 0  # scheduling points this thread has passed
-    waiting_for: Any = None  # the SchedLock it waits for
+    waiting_for: Any = None  # the SchedLock it waits for, or the ThreadState it joins
     timed: bool = False  # it waits with a timeout
     timed_out: bool = False
     notified_wait: bool = False  # it waits inside Condition.wait (for a notify), not for a lock
@@ -282,6 +283,7 @@ class Scheduler:
         self.is_submission = is_submission
         self.threads: list[ThreadState] = []
         self.by_ident: dict[int, ThreadState] = {}
+        self.by_thread: dict[int, ThreadState] = {}  # id(threading.Thread) -> its state
         self.steps: list[Step] = []
         self.failure = ""
         self.failed_at: int | None = None
@@ -350,6 +352,7 @@ class Scheduler:
 
     def _finish(self, me: ThreadState) -> None:
         me.state = DONE
+        self.released(me)  # threads that join *me* may go on
         if self.aborted:
             return
         nxt = self._next_after(me)
@@ -364,14 +367,17 @@ class Scheduler:
     def _deadlock(self) -> str:
         """Why no thread can run, in a student's words: who waits, and for what."""
         blocked = [t for t in self.threads if t.state == BLOCKED]
-        names = ", ".join(t.name for t in blocked)
-        verb = "waits" if len(blocked) == 1 else "wait"
-        if all(t.notified_wait for t in blocked):
-            return (f"deadlock: {names} {verb} to be notified, and no thread is left to do it: a notify "
-                    "is missing, or notify() woke another thread (notify_all() wakes every waiter)")
-        if not any(t.notified_wait for t in blocked):
-            return f"deadlock: {names} {verb} for a lock that no running thread will release"
-        return f"deadlock: {names} {verb} for a lock or a notify that no running thread will give"
+        reasons = [f"{t.name} {self._waits_for(t)}" for t in blocked]
+        if all(t.notified_wait or isinstance(t.waiting_for, ThreadState) for t in blocked):
+            return (f"deadlock: {', '.join(reasons)}, and no thread is left to do it: a notify is "
+                    "missing, or notify() woke another thread (notify_all() wakes every waiter)")
+        return f"deadlock: {', '.join(reasons)}, and no running thread will ever do it"
+
+    @staticmethod
+    def _waits_for(t: ThreadState) -> str:
+        if isinstance(t.waiting_for, ThreadState):
+            return f"waits for {t.waiting_for.name} to finish"
+        return "waits to be notified" if t.notified_wait else "waits for a lock"
 
     def note_raise(self, me: ThreadState, exc: BaseException) -> None:
         """Mark the step where the submission raised *exc* (or the exception it was turned into)."""
@@ -452,6 +458,48 @@ class Scheduler:
 
         return local
 
+    # -- threads the submission starts -------------------------------------------------------------
+    def spawn(self, thread: threading.Thread) -> None:
+        """Make *thread*, started by a scheduled thread, a scheduled thread too (the next number).
+
+        Its run() waits for its turn like the others. It becomes a daemon (an abandoned run must not
+        keep the process alive), and its "started" event is made of real locks: start() waits for
+        that event while holding the turn, and the new thread sets it before it ever needs one.
+        """
+        state = ThreadState(len(self.threads))
+        state.gate.acquire()
+        self.threads.append(state)
+        self.by_thread[id(thread)] = state
+        body = thread.run
+
+        def run() -> None:
+            self.by_ident[threading.get_ident()] = state
+            self._thread_main(state, body)
+
+        thread.run = run  # type: ignore[method-assign]
+        thread.daemon = True
+        thread._started = _RealEvent()  # type: ignore[attr-defined]
+
+    def join(self, me: ThreadState, target: ThreadState, timeout: float | None) -> bool:
+        """*me* joins the scheduled thread *target*: pass the turn until it is done. False when a
+        timed join timed out."""
+        while target.state != DONE:
+            if self.aborted:
+                raise ScheduleAborted
+            me.state, me.waiting_for, me.timed, me.timed_out = BLOCKED, target, timeout is not None, False
+            me.notified_wait = False
+            self._step_note(me, f"waits for {target.name} to finish")
+            nxt = self._next_after(me)
+            if nxt is None:
+                self._fail(self._deadlock())
+                raise ScheduleAborted
+            if nxt != me.index:
+                self._hand_over(me, nxt)
+            me.waiting_for = None
+            if me.timed_out:
+                return False
+        return True
+
     # -- running -------------------------------------------------------------------------------
     def _thread_main(self, me: ThreadState, body: Callable[[], None]) -> None:
         me.gate.acquire()  # wait for the first turn
@@ -489,10 +537,11 @@ class Scheduler:
         ]
         _active = self
         try:
-            for worker in workers:
+            for index, worker in enumerate(workers):
                 worker.start()
                 assert worker.ident is not None
-                self.by_ident[worker.ident] = self.threads[len(self.by_ident)]
+                self.by_ident[worker.ident] = self.threads[index]
+                self.by_thread[id(worker)] = self.threads[index]
             self.threads[0].gate.release()
             completed = self.finished.acquire(timeout=watchdog)
             if not completed:
@@ -548,16 +597,73 @@ def _rlock() -> Any:
     return threading._PyRLock()  # type: ignore[attr-defined]  # built on _allocate_lock: patched
 
 
+class _RealEvent:
+    """The part of threading.Event a Thread's "started" flag needs, on a real lock."""
+
+    def __init__(self) -> None:
+        self._flag = False
+        self._lock = REAL_LOCK()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        if not self._flag:
+            self._flag = True
+            self._lock.release()
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    def clear(self) -> None:  # called by Thread after a fork
+        self._flag = False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._lock.acquire(True, -1 if timeout is None else timeout):
+            self._lock.release()
+        return self._flag
+
+
+_real_start = threading.Thread.start
+_real_join = threading.Thread.join
+
+
+def _start(self: threading.Thread) -> None:
+    """Thread.start while a scheduler runs: a thread started by a scheduled thread is scheduled."""
+    sched = _active
+    if sched is not None and sched.me() is not None and not sched.aborted:
+        sched.spawn(self)
+    _real_start(self)
+
+
+def _join(self: threading.Thread, timeout: float | None = None) -> None:
+    """Thread.join while a scheduler runs: joining a scheduled thread passes the turn."""
+    sched = _active
+    me = sched.me() if sched is not None else None
+    target = sched.by_thread.get(id(self)) if sched is not None and me is not None else None
+    if sched is not None and me is not None and target is not None:
+        if not sched.join(me, target, timeout):
+            return
+    _real_join(self, timeout)
+
+
 @contextmanager
 def scheduled_primitives() -> Iterator[None]:
-    """While active, new threading locks (and all that is built on them) are SchedLocks."""
+    """While active, new threading locks (and all that is built on them) are SchedLocks, threads
+    started by scheduled threads are scheduled, and queue.SimpleQueue is the pure-Python one
+    (built on those locks; the C one would block without passing the turn)."""
     saved = threading.Lock, threading._allocate_lock, threading.RLock  # type: ignore[attr-defined]
+    saved_queue = queue.SimpleQueue
     threading.Lock = threading._allocate_lock = SchedLock  # type: ignore[attr-defined,assignment]
     threading.RLock = _rlock  # type: ignore[assignment]
+    threading.Thread.start = _start  # type: ignore[method-assign]
+    threading.Thread.join = _join  # type: ignore[method-assign]
+    queue.SimpleQueue = queue._PySimpleQueue  # type: ignore[misc,attr-defined]
     try:
         yield
     finally:
         threading.Lock, threading._allocate_lock, threading.RLock = saved  # type: ignore[attr-defined]
+        threading.Thread.start = _real_start  # type: ignore[method-assign]
+        threading.Thread.join = _real_join  # type: ignore[method-assign]
+        queue.SimpleQueue = saved_queue  # type: ignore[misc]
 
 
 _THREADING = os.path.normcase(threading.__file__)

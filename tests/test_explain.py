@@ -16,7 +16,8 @@ RACY = {
     "counter": ["no_lock", "check_then_act_outside_lock", "reset_in_two_steps", "lock_on_increment_only",
                 "new_lock_per_call", "unlocked_decrement_split", "return_read_after_release"],
     "semaphore_pool": ["lazy_creation_race", "idle_list_without_lock"],
-    "producer_consumer_threads": ["if_instead_of_while", "notify_in_close", "one_condition_with_notify"],
+    "producer_consumer_threads": ["if_instead_of_while", "notify_in_close", "one_condition_with_notify",
+                                  "single_sentinel"],
 }
 CORRECT = [(name, SOLUTIONS / f"{name}.py") for name in explain.SCENARIOS] + [
     (name, path) for name in explain.SCENARIOS for path in sorted((ALTERNATIVES / name).glob("*.py"))
