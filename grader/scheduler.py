@@ -345,7 +345,7 @@ class Scheduler:
         me.waiting_for = None
         return not me.timed_out
 
-    def released(self, lock: SchedLock) -> None:
+    def released(self, lock: SchedLock | ThreadState) -> None:
         for t in self.threads:
             if t.state == BLOCKED and t.waiting_for is lock:
                 t.state = RUNNABLE
