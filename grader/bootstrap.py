@@ -4,7 +4,10 @@ Run as a script, never imported. ``-I`` keeps the working folder, ``PYTHONPATH``
 site-packages off ``sys.path``, so a ``grader/`` planted in the work folder is never imported; this
 script then puts the kit first on ``sys.path`` and makes the kit's modules load from their source
 only (a ``.pyc`` in the kit's ``__pycache__`` could have been planted by an earlier submission).
-Finally it calls ``MODULE.FUNCTION(ARGS)`` and exits with what it returns.
+The grading process's own ``sys.path`` (less its working folder) comes in ``GRADER_SYS_PATH`` and
+is appended, so packages it finds (user site, ``PYTHONPATH``) are found here too, after the
+kit and the standard library. Finally it calls ``MODULE.FUNCTION(ARGS)`` and exits with what it
+returns.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ def kit_hook(path: str) -> PathEntryFinder:
 def main() -> None:
     sys.path_hooks.insert(0, kit_hook)
     sys.path.insert(0, KIT)
+    for entry in os.environ.get("GRADER_SYS_PATH", "").split(os.pathsep):
+        if entry and entry not in sys.path:
+            sys.path.append(entry)
     sys.path_importer_cache.clear()
     module, function = sys.argv[1].split(":")
     sys.exit(getattr(importlib.import_module(module), function)(sys.argv[2:]))

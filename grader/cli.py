@@ -248,7 +248,7 @@ def replay_main(target: Path, names: Sequence[str], replay_id: str) -> int:
     proc = subprocess.Popen(  # -I: a grader/ planted in the submission folder is not imported
         sandbox.python_command("grader.explain", "replay_main",
                                ["--target", str(target), "--exercise", exercise, "--replay", replay_id]),
-        cwd=target, start_new_session=True,
+        cwd=target, start_new_session=True, env={**os.environ, **sandbox.path_env()},
         stdout=subprocess.PIPE, text=True, errors="replace",
     )
     since = sandbox.start_time(proc.pid)

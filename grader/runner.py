@@ -320,7 +320,7 @@ def _child_env(target: Path, workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in CHILD_ENV_KEPT or k.startswith("LC_")}
     tmp = workdir / "tmp"
     tmp.mkdir()
-    env.update(GRADER_TARGET=str(target), TMPDIR=str(tmp), HOME=str(workdir))
+    env.update(GRADER_TARGET=str(target), TMPDIR=str(tmp), HOME=str(workdir), **sandboxing.path_env())
     return env
 
 

@@ -56,6 +56,17 @@ def python_command(module: str, function: str, args: Sequence[str], kit: Path = 
             f"{module}:{function}", *args]
 
 
+def path_env() -> dict[str, str]:
+    """``GRADER_SYS_PATH`` for :func:`python_command`: this process's ``sys.path`` but its cwd.
+
+    ``-I`` leaves out the user's site-packages and ``PYTHONPATH``; a grader that found pytest
+    there must not lose it in the child. The working folder stays out (a ``grader/`` in it).
+    """
+    cwd = os.getcwd()
+    kept = [p for p in sys.path if p and os.path.isabs(p) and os.path.abspath(p) != cwd]
+    return {"GRADER_SYS_PATH": os.pathsep.join(kept)}
+
+
 # -- choosing the mode ---------------------------------------------------------------------------
 def resolve(requested: str = "auto") -> str:
     """The mode that will grade: 'bwrap' or 'none'. SandboxUnavailable when bwrap cannot be had."""

@@ -71,6 +71,22 @@ def test_child_start_ignores_a_grader_package_in_its_working_folder(tmp_path: Pa
     assert "usage:" in proc.stdout
 
 
+def test_child_start_keeps_the_graders_sys_path_but_not_its_working_folder(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = tmp_path / "site"  # stands for the user's site-packages or a PYTHONPATH folder
+    extra.mkdir()
+    (extra / "extra_module.py").write_text("def main(argv):\n    print('found', argv)\n    return 0\n")
+    monkeypatch.syspath_prepend(str(extra))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    env = sandbox.path_env()
+    assert str(extra) in env["GRADER_SYS_PATH"].split(os.pathsep)
+    assert str(tmp_path) not in env["GRADER_SYS_PATH"].split(os.pathsep)
+    proc = subprocess.run(sandbox.python_command("extra_module", "main", ["x"]), cwd=tmp_path, check=False,
+                          capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+    assert proc.stdout.strip() == "found ['x']", proc.stderr
+
+
 def test_child_start_compiles_the_kit_from_source_not_from_planted_bytecode(tmp_path: Path) -> None:
     kit = kit_copy(tmp_path)
     source = kit / "grader" / "channel.py"
