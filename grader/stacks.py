@@ -141,7 +141,7 @@ def _blocked_in(frame: FrameType, horizon: float) -> Hashable | None:
         if code.co_name in ("join", "_wait_for_tstate_lock"):
             timeout = local.get("timeout")
             long = timeout is None or timeout < 0 or timeout >= horizon
-            return ("join", id(frame)) if long and local.get("block", True) else None
+            return ("join", id(frame), id(local.get("self"))) if long and local.get("block", True) else None
         return None
     instr = _instruction(code, frame.f_lasti)
     if instr is not None and instr.opname in ("BEFORE_WITH", "SETUP_WITH"):
@@ -157,6 +157,7 @@ def stuck_signature(threads: Sequence[threading.Thread], horizon: float) -> Hash
     waiter off its condition, and a new wait has a new waiter.
     """
     frames = sys._current_frames()
+    watched = {id(thread) for thread in threads}
     states = []
     for thread in threads:
         frame = frames.get(thread.ident) if thread.ident is not None else None
@@ -165,6 +166,8 @@ def stuck_signature(threads: Sequence[threading.Thread], horizon: float) -> Hash
         state = _blocked_in(frame, horizon)
         if state is None:
             return None
+        if state[0] == "join" and state[2] not in watched:  # type: ignore[index]
+            return None  # it joins a thread outside this group, which may well be running
         states.append((thread.ident, state))
     return tuple(states) if states else None
 

@@ -115,3 +115,15 @@ def test_timed_waits_count_as_blocked_for_good_only_when_a_timeout_fails_the_che
     assert "blocked for good" in str(caught.value)
     with cond:
         cond.notify_all()
+
+
+def test_joining_a_thread_outside_the_watched_group_is_not_a_hang() -> None:
+    release = threading.Event()
+    busy = threading.Thread(target=lambda: release.wait(30), daemon=True)  # may end any moment
+    busy.start()
+    joiner = threading.Thread(target=busy.join, daemon=True)
+    joiner.start()
+    left, certain = testing.wait_for([joiner], 2.0)
+    assert left == [joiner] and not certain, "only a join of a thread that is itself blocked for good is a hang"
+    release.set()
+    joiner.join(5)
