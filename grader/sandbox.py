@@ -149,6 +149,7 @@ def bwrap_argv(command: Sequence[str], *, workdir: Path, readable: Iterable[Path
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--die-with-parent",  # the grader killed: the sandbox goes too
         "--new-session",  # no TIOCSTI into the grader's terminal
+        "--cap-drop", "ALL",  # run as root, bwrap would keep root's capabilities (remount, mount)
         "--proc", "/proc",
         "--dev", "/dev",
         *size, "--tmpfs", "/dev/shm",  # multiprocessing's semaphores

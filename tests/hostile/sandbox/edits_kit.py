@@ -1,15 +1,21 @@
 """At import: appends a line to the grader's own preempt.py and to a hidden suite, if it can.
 
 A writable kit (no bubblewrap) lets one submission change how every later one is graded: a batch
-must stop. Under bubblewrap the kit is read-only and the edit fails.
+must stop. Under bubblewrap the kit is read-only and the edit fails, even for a grader run as root
+(the sandbox has no capabilities, so the read-only mount cannot be made writable again).
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
 _package = Path(sys.modules["grader"].__file__).parent
+try:  # a read-only bind mount: remount it writable, as root with capabilities could
+    subprocess.run(["mount", "-o", "remount,bind,rw", str(_package)], capture_output=True, timeout=10)
+except (OSError, subprocess.SubprocessError):
+    pass
 for _name in ("preempt.py", "suites/hidden/test_counter.py"):
     try:
         with open(_package / _name, "a") as _handle:
