@@ -67,6 +67,7 @@ class Scenario:
     # How many threads a run of size (threads, calls) may have: more than its bodies when the
     # submission starts threads of its own (run_pipeline). Bounds the thread numbers of a replay ID.
     most_threads: Callable[[int, int], int] = lambda threads, calls: threads
+    late: bool = False  # tried after every other scenario of the exercise, at every size
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,7 +340,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
         Scenario("get", "producer_consumer_threads", "BoundedBuffer with consumers waiting to get", _getters),
         Scenario("put", "producer_consumer_threads", "BoundedBuffer with producers waiting to put", _putters),
         Scenario("pipe", "producer_consumer_threads", "run_pipeline with two producers", _pipeline,
-                 most_threads=lambda threads, calls: 1 + PIPELINE_PRODUCERS + threads),
+                 most_threads=lambda threads, calls: 1 + PIPELINE_PRODUCERS + threads, late=True),
     ),
 }
 
@@ -542,18 +543,21 @@ def search(target: Path, exercise: str, seed: int,
     """A small failing schedule for *exercise* and its replay, or None when none was found."""
     deadline = time.monotonic() + budget
     rng = random.Random(seed)
-    for threads, calls in SIZES:
-        for scenario in SCENARIOS.get(exercise, ()):
-            for p in PROBABILITIES:
-                for _ in range(ATTEMPTS):
-                    if time.monotonic() > deadline:
-                        return None
-                    result = run_once(target, scenario, (threads, calls), RandomChooser(rng.randrange(2**32), p))
-                    if result.failure:
-                        found = Schedule(scenario, threads, calls, tuple(result.switches))
-                        small = shrink(target, found, result.points, deadline + budget * SHRINK_SHARE)
-                        replayed = replay(target, small)
-                        return (small, replayed) if replayed.failure else (found, replay(target, found))
+    scenarios = SCENARIOS.get(exercise, ())
+    # Scenarios marked late (bigger, slower to shrink) only once the others found nothing.
+    order = [(size, scenario) for late in (False, True) for size in SIZES for scenario in scenarios
+             if scenario.late == late]
+    for (threads, calls), scenario in order:
+        for p in PROBABILITIES:
+            for _ in range(ATTEMPTS):
+                if time.monotonic() > deadline:
+                    return None
+                result = run_once(target, scenario, (threads, calls), RandomChooser(rng.randrange(2**32), p))
+                if result.failure:
+                    found = Schedule(scenario, threads, calls, tuple(result.switches))
+                    small = shrink(target, found, result.points, deadline + budget * SHRINK_SHARE)
+                    replayed = replay(target, small)
+                    return (small, replayed) if replayed.failure else (found, replay(target, found))
     return None
 
 
