@@ -354,7 +354,7 @@ def _run_child(
     proc = None
     since = 0
     try:
-        proc = subprocess.Popen(
+        proc = sandboxing.start(  # remembered as ours: not an orphan for end_orphans
             cmd,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -364,7 +364,6 @@ def _run_child(
             env=_child_env(target, workdir),
             start_new_session=True,
         )
-        sandboxing.register(proc.pid)
         since = sandboxing.start_time(proc.pid)
         os.close(write_fd)
         write_fd = -1

@@ -31,6 +31,7 @@ import sys
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from grader.budgets import SANDBOX_TRIAL_TIMEOUT
 
@@ -245,9 +246,16 @@ def become_subreaper() -> bool:
     return _subreaper
 
 
-def register(pid: int) -> None:
+def start(argv: Sequence[str], **popen: Any) -> subprocess.Popen[bytes]:
+    """``subprocess.Popen(argv, **popen)``, remembered as ours until :func:`forget`.
+
+    Started and recorded under the lock that :func:`end_orphans` holds while it looks for
+    orphans, so a grading child another thread is just starting is never taken for one.
+    """
     with _launched_lock:
-        _launched.add(pid)
+        proc: subprocess.Popen[bytes] = subprocess.Popen(argv, **popen)
+        _launched.add(proc.pid)
+    return proc
 
 
 def forget(pid: int) -> None:
@@ -265,19 +273,17 @@ def end_orphans(since: int, *, attempts: int = 50) -> int:
     ended = 0
     me = os.getpid()
     for _ in range(attempts):
-        table = _process_table()
         with _launched_lock:
-            ours = set(_launched)
-        roots = [pid for pid, (ppid, start) in table.items()
-                 if ppid == me and pid not in ours and start >= since]
-        if not roots:
-            return ended
-        doomed = _descendants(roots, table)
-        for pid in doomed:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            table = _process_table()
+            roots = [pid for pid, (ppid, start) in table.items()
+                     if ppid == me and pid not in _launched and start >= since]
+            if not roots:
+                return ended
+            for pid in _descendants(roots, table):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
         for pid in roots:
             try:
                 os.waitpid(pid, 0)
