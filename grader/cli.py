@@ -18,10 +18,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import batch, catalog, formats, integrity, interpreter, limits, sandbox
+from grader import batch, catalog, feedback, formats, integrity, interpreter, limits, sandbox
 from grader.budgets import REPLAY_TIMEOUT
 from grader.render import Progress, fit_block, score_table, terminal_width
-from grader.report import ExerciseResult, Report
+from grader.report import ExerciseResult, Report, write_text_atomic
 from grader.runner import grade_exercise
 
 
@@ -29,10 +29,19 @@ class UsageError(Exception):
     """The command line cannot be graded; the message is printed as one line."""
 
 
+COMMANDS = """other commands:
+  python -m grader merge A.csv B.csv ... --out gradebook.csv
+      join the gradebooks of --shard runs into one, and write its class summary beside it
+  python -m grader.platforms gradescope autograder.zip | classroom50 OUTDIR
+      the Gradescope autograder package, the Classroom 50 autograder (nox -s gradescope / classroom50)
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grader",
         description="Grade a folder holding the five exercise modules of the concurrency kit.",
+        epilog=COMMANDS, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--target", default="exercises", metavar="DIR",
                         help="the submission folder to grade (default: exercises)")
@@ -58,8 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     scores.add_argument("--junit", metavar="PATH", help="write JUnit XML, for any CI's test view")
     scores.add_argument("--fail-under", type=percent, metavar="PERCENT",
                         help="exit 1 when the score is below PERCENT of the maximum (a CI gate)")
+    scores.add_argument("--feedback", metavar="PATH",
+                        help="write the feedback to hand back, as Markdown (score table, messages, timelines)")
     scores.add_argument("--classroom", action="store_true",
-                        help="print GitHub Classroom's 'result' output (and set it in $GITHUB_OUTPUT)")
+                        help="legacy, for GitHub Classroom (retired on 2026-08-28): print its 'result' "
+                             "output and set it in $GITHUB_OUTPUT")
     cls = parser.add_argument_group("class-wide grading")
     cls.add_argument("--submissions", metavar="DIR",
                      help="grade every sub-folder of DIR as one submission (needs --csv)")
@@ -277,6 +289,9 @@ def write_score_files(report: Report, args: argparse.Namespace) -> None:
     formats.append_step_summary(report)
     if args.classroom:
         print(formats.emit_classroom(report))
+    if args.feedback:
+        write_text_atomic(Path(args.feedback), feedback.markdown(
+            report.to_dict(), hints={e.name: e.hint for e in catalog.EXERCISES}))
 
 
 def check_batch_options(args: argparse.Namespace) -> None:
@@ -293,7 +308,7 @@ def class_main(args: argparse.Namespace, exercises: Sequence[catalog.Exercise]) 
         raise UsageError(f"no such folder for --submissions: {args.submissions}")
     if not args.csv:
         raise UsageError("--submissions needs --csv PATH for the gradebook")
-    for flag in ("json", "gradescope", "junit", "classroom", "fail_under"):
+    for flag in ("json", "gradescope", "junit", "classroom", "fail_under", "feedback"):
         if getattr(args, flag):
             raise UsageError(f"--{flag.replace('_', '-')} is for one submission; "
                              "class-wide grading writes one JSON report per submission beside the CSV")
@@ -316,8 +331,20 @@ def class_main(args: argparse.Namespace, exercises: Sequence[catalog.Exercise]) 
         return 130
     for row in rows:
         print(f"{row['submission']:<30} {row['total']:>6} / {row['max_score']:<6} {row['status']}")
-    print(f"{len(rows)} submissions graded: {csv_path} (reports in {batch.reports_folder(csv_path)})")
+    print(f"{len(rows)} submissions graded: {csv_path} "
+          f"(JSON reports and Markdown feedback in {batch.reports_folder(csv_path)})")
+    print_summary(csv_path)
     return 0
+
+
+def print_summary(csv_out: Path, sources: Sequence[Path] | None = None) -> None:
+    """Write the class summary beside the gradebook (grader.summary) and say where."""
+    from grader import summary
+
+    written, note = summary.write(csv_out, sources)
+    print("class summary: " + ", ".join(str(path) for path in written))
+    if note:
+        print(f"grader: note: {note}", file=sys.stderr)
 
 
 def merge_main(argv: Sequence[str]) -> int:
@@ -334,4 +361,6 @@ def merge_main(argv: Sequence[str]) -> int:
         return 2
     if not args.out:
         sys.stdout.write(text)
+    else:
+        print_summary(Path(args.out), [Path(p) for p in args.csv])
     return 0
