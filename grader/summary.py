@@ -38,6 +38,8 @@ UNATTEMPTED = ("not submitted", "not attempted")
 NOT_RUN = "not run:"  # checks --fail-fast skipped: unknown, so counted neither way
 TOP_MESSAGES = 10
 TOP_CHECKS = 15  # rows of the Markdown table; the plot shows every check
+CHECKS_NOTE = ("Share of the attempts that ran the check (not submitted, not attempted and checks skipped by "
+               "--fail-fast are left out).")
 LABEL_WIDTH = 70  # characters of a message on the plot's axis (the table has it whole)
 NUMBER = re.compile(r"\d+(?:[,._]\d+)*")
 
@@ -199,9 +201,7 @@ def markdown(summary: ClassSummary, *, note: str = "") -> str:
                   "|---|" + "---:|" * (len(keys) - 1)]
         lines += ["| " + " | ".join(md(row[k]) for k in keys) + " |" for row in table]
         lines.append("")
-    lines += ["## Checks most often failed", "",
-              "Share of the attempts that ran the check (not submitted, not attempted and checks "
-              "skipped by --fail-fast are left out).", "",
+    lines += ["## Checks most often failed", "", CHECKS_NOTE, "",
               "| exercise | check | tier | failed | share |", "|---|---|---|---:|---:|"]
     for check in [c for c in summary.checks if c.failed][:TOP_CHECKS]:
         lines.append(f"| {md(check.exercise)} | {md(check.title)} | {check.tier} | {check.failed} of {check.ran} "
@@ -306,12 +306,13 @@ def html(summary: ClassSummary) -> str:
     import plotly.offline
     from markupsafe import Markup
 
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    environment = jinja2.Environment(autoescape=True)
     table = exercise_rows(summary)
     plots = [(heading, Markup(figure.to_html(full_html=False, include_plotlyjs=False,
                                              config={"displaylogo": False, "responsive": True})))
              for heading, figure in figures(summary)]
-    clean_rows = [{k: sanitize.one_line(v or "") for k, v in row.items()} for row in summary.rows]
+    shown = ("submission", "total", "max_score", "status", "found_in", "problems")
+    clean_rows = [{k: sanitize.one_line(row.get(k) or "") for k in shown} for row in summary.rows]
     return environment.from_string(PAGE).render(
         source=sanitize.one_line(summary.source), plotly_js=Markup(plotly.offline.get_plotlyjs()),
         rows=clean_rows, statuses=summary.statuses().most_common(),

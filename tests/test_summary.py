@@ -75,7 +75,7 @@ def test_checks_count_attempts_only_and_messages_group_their_numbers(tmp_path: P
 
 
 def test_markdown_summary_escapes_what_came_from_submissions(tmp_path: Path) -> None:
-    written, note = summary.write(write_class(tmp_path, list(CLASS)))
+    summary.write(write_class(tmp_path, list(CLASS)))
     text = (tmp_path / "scores_summary.md").read_text(encoding="utf-8")
     assert "| counter | 4 | 1 | 1 | 0 | 2 | 0 |" in text, "max, mean, median, lowest, highest, full marks"
     assert "| counter | stress | practice | 2 of 2 | 100% |" in text
