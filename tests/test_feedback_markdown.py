@@ -29,14 +29,14 @@ def exercise(name: str, *tests: dict[str, Any], status: str = "graded", message:
 
 
 def test_feedback_has_the_table_each_message_the_timeline_the_replay_and_the_hint() -> None:
-    racy = check("no lost updates under stress", "failed", "412 of 2,000 increments were lost", runs=200,
-                 failed_runs=7, details=TIMELINE, replay="inc.2x1.1-27-2", tier="practice")
+    racy = check("no lost updates under stress", "failed", "412 of 2,000 increments were lost", runs=4, repetitions=200,
+                 details=TIMELINE, replay="inc.2x1.1-27-2", tier="practice")
     text = feedback.markdown(report(exercise("counter", check("counts"), racy)), name="amy",
                              found_in="exercises/", hints={"counter": "Hold one lock."})
     assert text.startswith("# Concurrency kit: feedback for amy\n")
     assert "**Score: 3 / 6** (50%); modules graded in `exercises/`" in text
     assert "| Counter (`counter.py`) | 3 / 6 | 1 of 2 checks lost |" in text
-    assert "FAILED: no lost updates under stress, -3 points (failed in 7 of 200 runs) (practice stress check)" in text
+    assert "FAILED: no lost updates under stress, -3 points (failed in run 4 of 200) (practice stress check)" in text
     assert "412 of 2,000 increments were lost" in text
     assert "````text\n" + TIMELINE.rstrip("\n") + "\n````" in text, "the timeline in a fence it cannot close"
     assert "nox -s grade -- --exercise counter --replay inc.2x1.1-27-2" in text
