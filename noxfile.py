@@ -46,7 +46,9 @@ def install_kit(session: nox.Session, extra: str = "") -> None:
 @nox.session
 def grade(session: nox.Session) -> None:
     """Grade exercises/ (or --target DIR) and print the score table; extra arguments go to the grader."""
-    install_kit(session)
+    # Class grading and merge write the class summary page: they take the instructor extra (plotly,
+    # jinja2), which a student's grading never installs.
+    install_kit(session, "instructor" if {"--submissions", "merge"} & set(session.posargs) else "")
     session.run("python", "-m", "grader", *session.posargs)
 
 
@@ -121,3 +123,21 @@ def student_kit(session: nox.Session) -> None:
     if len(session.posargs) != 1:
         session.error("usage: nox -s student_kit -- OUTDIR")
     session.run(sys.executable, "-m", "grader.edition", session.posargs[0])
+
+
+@nox.session(python=False, default=False)
+def gradescope(session: nox.Session) -> None:
+    """Build Gradescope's autograder zip (setup.sh, run_autograder, the full kit): -- autograder.zip"""
+    require_full_kit(session)
+    if len(session.posargs) > 1:
+        session.error("usage: nox -s gradescope -- [autograder.zip]")
+    session.run(sys.executable, "-m", "grader.platforms", "gradescope", *session.posargs)
+
+
+@nox.session(python=False, default=False)
+def classroom50(session: nox.Session) -> None:
+    """Write the Classroom 50 autograder (autograder.py and the full kit) to OUTDIR."""
+    require_full_kit(session)
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s classroom50 -- OUTDIR (then copy it to CLASSROOM/autograders/ASSIGNMENT/)")
+    session.run(sys.executable, "-m", "grader.platforms", "classroom50", session.posargs[0])
