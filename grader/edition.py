@@ -34,7 +34,8 @@ SHIPPED = ["exercises", "grader", "docs/SPEC.md", "noxfile.py", "pyproject.toml"
 # Inside what ships, what does not: the suites of tiers that do not ship (today: hidden/), and
 # instructor-only modules.
 WITHHELD = [f"grader/suites/{tier.value}" for tier in Tier if not tier.shipped] + [
-    "grader/power.py", "grader/edition.py", "grader/platforms.py"]
+    "grader/power.py", "grader/edition.py", "grader/platforms.py",
+    "grader/summary.py"]
 IGNORED_PARTS = {"__pycache__", ".pytest_cache"}
 # The README's parts for students lie between these markers; the rest (instructors, maintainers)
 # stays behind.

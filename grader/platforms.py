@@ -64,7 +64,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 exec /autograder/venv/bin/python -m grader.platforms run-gradescope --root /autograder
 """
 
-AUTOGRADER_PY = '''"""Classroom 50 autograder for the concurrency kit (put this folder at CLASSROOM/autograders/ASSIGNMENT/).
+AUTOGRADER_PY = '''"""Classroom 50 autograder for the concurrency kit: this folder goes at CLASSROOM/autograders/ASSIGNMENT/.
 
 Classroom 50's runner calls this script once per submission, in the student's checkout. It installs
 the kit that lies beside it (hidden stress checks included; never the student's copy of grader/),
@@ -81,8 +81,8 @@ HERE = Path(__file__).resolve().parent
 
 subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", str(HERE / "kit")], check=True)
 # Not from the checkout: its own grader/ folder must not shadow the kit just installed.
-sys.exit(subprocess.run([sys.executable, "-m", "grader.platforms", "run-classroom50", "--checkout", str(Path.cwd())],
-                        cwd=HERE).returncode)
+command = [sys.executable, "-m", "grader.platforms", "run-classroom50", "--checkout", str(Path.cwd())]
+sys.exit(subprocess.run(command, cwd=HERE).returncode)
 '''
 
 
