@@ -64,7 +64,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 exec /autograder/venv/bin/python -m grader.platforms run-gradescope --root /autograder
 """
 
-AUTOGRADER_PY = '''"""Classroom 50 autograder for the concurrency kit: this folder goes at CLASSROOM/autograders/ASSIGNMENT/.
+AUTOGRADER_PY = '''"""Classroom 50 autograder of the concurrency kit; its folder goes at CLASSROOM/autograders/NAME/.
 
 Classroom 50's runner calls this script once per submission, in the student's checkout. It installs
 the kit that lies beside it (hidden stress checks included; never the student's copy of grader/),
