@@ -52,6 +52,32 @@ def grade(session: nox.Session) -> None:
     session.run("python", "-m", "grader", *session.posargs)
 
 
+@nox.session(name="list", python=False, default=False)
+def list_exercises(session: nox.Session) -> None:
+    """Each exercise with its state from the last grading (not started, failing, passing), and the next one."""
+    run_light(session, "list")
+
+
+@nox.session(python=False, default=False)
+def hint(session: nox.Session) -> None:
+    """The hint of an exercise (nox -s hint -- counter), one more step each time; --all for every step."""
+    run_light(session, "hint")
+
+
+def run_light(session: nox.Session, command: str) -> None:
+    """list and hint read only the catalog and .grader/: nox's own Python runs them, no venv needed."""
+    if sys.version_info < (3, 10):  # noqa: UP036 - nox's own Python may be older than the kit's
+        session.error(f"nox runs on Python {sys.version.split()[0]}; use: python -m grader {command}")
+    session.run(sys.executable, "-m", "grader", command, *session.posargs)
+
+
+@nox.session(default=False)
+def watch(session: nox.Session) -> None:
+    """Regrade an exercise each time its module is saved (nox -s watch -- counter); Ctrl-C stops."""
+    install_kit(session, extra="watch")
+    session.run("python", "-m", "grader", "watch", *session.posargs)
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the kit's own test suite: solutions score full marks, stubs 0, mutants lose points."""

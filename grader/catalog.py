@@ -87,6 +87,9 @@ class Exercise:
     title: str
     hint: str  # shown when the student loses points; multi-line is fine
     checks: tuple[Check, ...]
+    # `python -m grader hint NAME` shows the hint in steps: ``hint`` first, then these, one more
+    # each time it is asked, from the idea towards the code (never the whole solution).
+    more_hints: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:
@@ -137,6 +140,29 @@ DOWNLOADER = Exercise(
         "Use concurrent.futures.ThreadPoolExecutor(max_workers=...) and write each body to a\n"
         "temporary file in the destination folder, then os.replace() it into place."
     ),
+    more_hints=(
+        (
+            "Start with download_file alone: requests.get(url, stream=True, timeout=timeout), "
+            "response.raise_for_status(), then copy response.iter_content(chunk_size) into a file, "
+            "counting the bytes."
+        ),
+        (
+            "Never write into dest directly: open a temporary file in dest's folder "
+            "(tempfile.NamedTemporaryFile(dir=..., delete=False) or mkstemp), write it, close it, then "
+            "os.replace(tmp, dest). On any exception, remove the temporary file and re-raise: dest "
+            "stays as it was."
+        ),
+        (
+            "download_all: check every argument first (max_workers, names, duplicates), before any "
+            "request. Submit one download_file per URL to a "
+            "ThreadPoolExecutor(max_workers=max_workers), keep the futures in the order of urls, and "
+            "collect each future's exception instead of stopping at the first."
+        ),
+        (
+            "Leaving the executor's `with` block waits for every thread. Then raise DownloadError with "
+            "the dict url -> exception if any failed, else return the paths in the order of urls."
+        ),
+    ),
     checks=(
 
         Check("test_download_file_streams_the_body_and_returns_its_size",
@@ -177,6 +203,22 @@ COUNTER = Exercise(
         "Hold one threading.Lock around every read-modify-write, including the check in\n"
         "add_if_below and the read-and-zero in reset; validate arguments before touching state."
     ),
+    more_hints=(
+        (
+            "Create one threading.Lock in __init__ (one per counter, not one per call): every method "
+            "reads or writes self._value only inside `with self._lock:`."
+        ),
+        (
+            "A method that reads and then writes (increment, decrement, add_if_below, reset) must do "
+            "both under the same `with` block: compute the return value inside it too, not after "
+            "releasing the lock."
+        ),
+        (
+            "Validate `amount` before taking the lock and before any change: type(amount) is not int "
+            "(bool is a subclass of int, so isinstance accepts it) -> TypeError; amount < 0 -> "
+            "ValueError."
+        ),
+    ),
     checks=(
 
         Check("test_counts_up_and_down_and_resets", "counts up and down, reset returns the old value", 2),
@@ -216,6 +258,27 @@ SEMAPHORE_POOL = Exercise(
         "resources and the set of leased ones. Give the permit back on every failure path\n"
         "(timeout, factory error) and refuse releases of objects that are not leased."
     ),
+    more_hints=(
+        (
+            "Keep three things: a BoundedSemaphore(size) for the free slots, a list of idle resources, "
+            "and the leased ones (a list compared with `is`, since resources may be unhashable or equal "
+            "to each other)."
+        ),
+        (
+            "acquire: take the semaphore first (semaphore.acquire(timeout=...) returns False on "
+            "timeout: raise TimeoutError). Then, under the lock, pop an idle resource, or call "
+            "factory() when none is idle."
+        ),
+        (
+            "If factory() raises, release the semaphore before re-raising: a failed acquire must cost "
+            "no slot. release: under the lock, find the resource among the leased ones by identity; not "
+            "found -> ValueError, and change nothing."
+        ),
+        (
+            "lease() is a contextlib.contextmanager: acquire outside the try, `yield resource` inside "
+            "try/finally, release in the finally."
+        ),
+    ),
     checks=(
 
         Check("test_resources_are_made_lazily_and_reused", "resources are made lazily and reused", 2),
@@ -251,6 +314,26 @@ PRODUCER_CONSUMER_THREADS = Exercise(
         "One lock, two threading.Condition objects on it (not_full, not_empty); always wait in a\n"
         "`while` loop, and wake everyone (notify_all) on close(). Stop consumers with close() or one\n"
         "sentinel per consumer, and join every thread, also when something raised."
+    ),
+    more_hints=(
+        (
+            "BoundedBuffer: a collections.deque for the items, one threading.Lock, and two Conditions "
+            "built on that lock: not_full (put waits on it) and not_empty (get waits on it)."
+        ),
+        (
+            "Wait in a loop: `while len(items) >= capacity and not closed: not_full.wait(remaining)`. A "
+            "woken thread must check again, since another one may have taken the slot first; track the "
+            "remaining time for the timeout."
+        ),
+        (
+            "After put, not_empty.notify(); after get, not_full.notify(). close() sets the flag and "
+            "calls notify_all() on both conditions: every waiter must wake up and see it."
+        ),
+        (
+            "run_pipeline: start the producer and consumer threads; when all producers are done, close "
+            "the buffer so consumers drain it and stop. Keep the first exception, close on failure too, "
+            "and join every thread in a finally before re-raising it."
+        ),
     ),
     checks=(
 
@@ -288,6 +371,27 @@ PRODUCER_CONSUMER_PROCESSES = Exercise(
         "CPU-bound work needs processes: each has its own interpreter and its own GIL.\n"
         "Feed (index, item) pairs into a bounded multiprocessing.Queue, collect (index, result)\n"
         "pairs, drain the result queue before join(), and watch for workers that died."
+    ),
+    more_hints=(
+        (
+            "Start `workers` processes with multiprocessing.get_context(start_method).Process, target a "
+            "module-level worker function that reads (index, item) from a task queue and puts (index, "
+            "result) or (index, error text) on a result queue."
+        ),
+        (
+            "Bound the task queue (maxsize=capacity) and feed it from the calling process while "
+            "collecting results, so a lazy input is read only as fast as the workers keep up. Send one "
+            "stop sentinel per worker at the end."
+        ),
+        (
+            "Collect exactly as many results as items, with a timeout on each get; on timeout, check "
+            "whether a worker died (Process.exitcode) and raise WorkerError. Put the results back in "
+            "input order by index."
+        ),
+        (
+            "Drain the result queue before join(): a process that has put data on a queue does not exit "
+            "until it is consumed. In a finally, terminate what is still alive and join every process."
+        ),
     ),
     checks=(
         Check("test_results_come_back_in_input_order", "results come back in input order", 2, timeout=PROCESS_RUN_TIMEOUT),

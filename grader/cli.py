@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import batch, catalog, feedback, formats, integrity, interpreter, limits, sandbox
+from grader import batch, catalog, feedback, formats, integrity, interpreter, limits, loop, sandbox
 from grader.budgets import REPLAY_TIMEOUT
 from grader.render import Progress, fit_block, score_table, terminal_width
 from grader.report import ExerciseResult, Report, write_text_atomic
@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sandbox", choices=sandbox.MODES, default="auto",
                         help="run each grading process under bubblewrap (bwrap), without (none), or "
                              "under bubblewrap where it works (auto, the default)")
+    parser.add_argument("--no-state", action="store_true",
+                        help="do not remember this grading for `list` (in .grader/ beside DIR)")
     parser.add_argument("--replay", metavar="ID",
                         help="re-run the thread schedule with this ID, printed in the feedback")
     scores = parser.add_argument_group("score files (they all agree with --json)")
@@ -185,6 +187,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["merge"]:
         return merge_main(argv[1:])
+    if argv[:1] in (["list"], ["hint"]):
+        return loop.list_main(argv[1:]) if argv[0] == "list" else loop.hint_main(argv[1:])
+    if argv[:1] == ["watch"]:
+        from grader.watch import watch_main  # imports watchfiles, an optional dependency
+
+        return watch_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -210,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(interpreter.summary(report.interpreter))
     print(sandbox.describe(report.sandbox))
     write_score_files(report, args)
+    if not args.no_state and not report.interrupted:
+        loop.record(target, [exercise.to_dict() for exercise in report.exercises])
     if report.interrupted:
         return 130
     if args.fail_under is not None and report.percent < args.fail_under:
@@ -313,7 +323,7 @@ def class_main(args: argparse.Namespace, exercises: Sequence[catalog.Exercise]) 
             raise UsageError(f"--{flag.replace('_', '-')} is for one submission; "
                              "class-wide grading writes one JSON report per submission beside the CSV")
     shard = batch.Shard.parse(args.shard) if args.shard else None
-    forwarded = [arg for name in args.exercise for arg in ("--exercise", name)]
+    forwarded = [arg for name in args.exercise for arg in ("--exercise", name)] + ["--no-state"]
     if args.seed is not None:
         forwarded += ["--seed", str(args.seed)]
     if args.hidden:
