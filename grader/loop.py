@@ -28,7 +28,8 @@ from grader import catalog
 
 STATE_VERSION = 1
 NOT_STARTED, FAILING, PASSING = "not started", "failing", "passing"
-NOT_IMPLEMENTED = "not implemented yet"  # the start of the verdict on an untouched stub
+NOT_IMPLEMENTED = "not implemented yet"  # the start of the verdict on a stub's unfinished function
+UNATTEMPTED = ("not attempted", "not submitted")  # report.ExerciseStatus: the stub as received, no module
 
 
 def state_file(target: Path) -> Path:
@@ -77,10 +78,12 @@ def source_hash(module: Path) -> str:
         return ""
 
 
-def verdict(score: float, max_score: float, messages: Sequence[str]) -> str:
+def verdict(score: float, max_score: float, messages: Sequence[str], status: str = "graded") -> str:
     """not started / failing / passing, from one exercise's result."""
     if max_score and score >= max_score:
         return PASSING
+    if status in UNATTEMPTED:
+        return NOT_STARTED
     if score == 0 and messages and all(m.startswith(NOT_IMPLEMENTED) for m in messages):
         return NOT_STARTED
     return FAILING
@@ -97,7 +100,7 @@ def record(target: Path, exercises: Sequence[dict[str, Any]]) -> None:
     for exercise in exercises:
         lost = [t.get("message", "") for t in exercise["tests"] if t.get("status") != "passed"]
         entries[exercise["name"]] = {
-            "state": verdict(exercise["score"], exercise["max_score"], lost),
+            "state": verdict(exercise["score"], exercise["max_score"], lost, str(exercise.get("status", ""))),
             "score": exercise["score"],
             "max_score": exercise["max_score"],
             "graded_at": now,

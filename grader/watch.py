@@ -23,8 +23,8 @@ INSTALL = "watch needs the watchfiles library: run `nox -s watch`, or `pip insta
 def grade_once(target: Path, exercise: catalog.Exercise, *, display: str, hidden: Path | None) -> bool:
     """Grade one exercise, print its table, remember it; False when Ctrl-C interrupted it."""
     report = cli.grade(target, [exercise], seed=random.randrange(1, 2**31), hidden=hidden, progress=Progress())
-    print(score_table(report, hints=catalog.hints(report.to_dict(), [exercise]), replay_command=cli.replay_command(display)),
-          flush=True)
+    hints = catalog.hints(report.to_dict(), [exercise])
+    print(score_table(report, hints=hints, replay_command=cli.replay_command(display)), flush=True)
     if report.interrupted:
         return False
     loop.record(target, [result.to_dict() for result in report.exercises])
