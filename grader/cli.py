@@ -20,7 +20,7 @@ from pathlib import Path
 
 from grader import batch, catalog, feedback, formats, integrity, interpreter, limits, loop, sandbox
 from grader.budgets import REPLAY_TIMEOUT
-from grader.render import Progress, fit_block, score_table, terminal_width
+from grader.render import PROSE_WIDTH, Progress, fit, fit_block, score_table, terminal_width
 from grader.report import ExerciseResult, Report, write_text_atomic
 from grader.runner import grade_exercise
 
@@ -215,8 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     hints = catalog.hints(report.to_dict(), exercises)  # per failed check where the catalog has one
     print(score_table(report, hints=hints, verbose=args.verbose, replay_command=replay_command(args.target)))
-    print(interpreter.summary(report.interpreter))
-    print(sandbox.describe(report.sandbox))
+    for note in (interpreter.summary(report.interpreter), sandbox.describe(report.sandbox)):
+        print("\n".join(fit(note, min(terminal_width(), PROSE_WIDTH))))
     write_score_files(report, args)
     if not args.no_state and not report.interrupted:
         loop.record(target, [exercise.to_dict() for exercise in report.exercises])

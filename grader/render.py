@@ -198,8 +198,8 @@ def hint_lines(hint: str, width: int, label: str = "hint: ") -> list[str]:
     """A hint from the catalog, re-wrapped to *width*: its paragraphs are separated by blank lines."""
     lines: list[str] = []
     pad = " " * (4 + len(label))
-    for i, paragraph in enumerate(p for p in hint.split("\n\n") if p.strip()):
-        text = " ".join(paragraph.split())
+    paragraphs = dict.fromkeys(" ".join(p.split()) for p in hint.split("\n\n") if p.strip())  # once each
+    for i, text in enumerate(paragraphs):
         lines += _wrap(text, width - 2, ("    " + label) if i == 0 else pad, pad)
     return lines
 
@@ -216,7 +216,8 @@ def score_table(report: Report, *, hints: dict[str, str] | None = None, verbose:
     lines = [bar, f"{'exercise':<30} {'score':>6}   max", bar]
     for result in report.exercises:
         lines += exercise_block(result, verbose=verbose, width=width, replay_command=replay_command)
-        if hints and result.score < result.max_score and result.name in hints:
+        untouched = result.status in (ExerciseStatus.NOT_SUBMITTED, ExerciseStatus.NOT_ATTEMPTED)
+        if hints and result.score < result.max_score and result.name in hints and not untouched:
             lines += hint_lines(hints[result.name], min(width, PROSE_WIDTH))
     lines += [bar, total_line(report), bar]
     notes = []
