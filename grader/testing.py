@@ -235,3 +235,46 @@ def call_within(fn: Callable[[], R], what: str, timeout: float = SHORT_TIMEOUT) 
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box.get("value")  # type: ignore[return-value]
+
+
+class WakefulCondition(threading.Condition):
+    """A Condition whose ``wait`` also returns as if notified every few milliseconds.
+
+    Real code wakes a waiter whenever another caller notifies, also when what the waiter needs is
+    still missing (another thread took the slot first, or ``notify_all`` woke everyone). The
+    contract of ``wait`` allows that, which is why waits sit in ``while`` loops. This class makes it
+    happen all the time, so a submission that waits again with its full timeout after each wake-up
+    (instead of the time left) never times out, and one that checks with ``if`` instead of
+    ``while`` acts on a wake-up without an item. Waits called from inside ``threading`` itself
+    (``Event``, ``Semaphore``, ``Barrier``, ``wait_for``) behave normally: they re-check on their own,
+    and ``Event.wait`` promises its return value.
+    """
+
+    WAKE_EVERY = 0.01
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if sys._getframe(1).f_globals.get("__name__") == "threading":
+            return super().wait(timeout)
+        if timeout is not None and timeout <= self.WAKE_EVERY:
+            return super().wait(timeout)
+        super().wait(self.WAKE_EVERY)
+        return True
+
+
+def built_with_wakeful_conditions(module: ModuleType, build: Callable[[], R]) -> R:
+    """Return build(), with every ``threading.Condition`` it creates a :class:`WakefulCondition`.
+
+    Covers ``threading.Condition(...)`` and a ``Condition`` imported into *module* by name. Only
+    objects created during build() are affected; the originals are restored at once.
+    """
+    saved_threading = threading.Condition
+    saved_module = module.__dict__.get("Condition")
+    threading.Condition = WakefulCondition  # type: ignore[misc]
+    if saved_module is saved_threading:
+        module.Condition = WakefulCondition  # type: ignore[attr-defined]
+    try:
+        return build()
+    finally:
+        threading.Condition = saved_threading  # type: ignore[misc]
+        if saved_module is saved_threading:
+            module.Condition = saved_module  # type: ignore[attr-defined]

@@ -59,7 +59,7 @@ class ResourcePool(Generic[T]):
 
     def release(self, resource: T) -> None:
         with self._lock:
-            if self._leased.get(id(resource)) is not resource:
+            if self._leased.get(id(resource), _NONE_IDLE) is not resource:  # also None
                 raise ValueError("release() of an object that is not leased from this pool")
             del self._leased[id(resource)]
             self._idle.append(resource)
