@@ -202,13 +202,16 @@ def threads_left_behind(before: Sequence[threading.Thread], grace: float = budge
     return [t.name for t in alive_threads_except(before)]
 
 
-def call_within(fn: Callable[[], R], what: str, timeout: float = SHORT_TIMEOUT) -> R:
+def call_within(
+    fn: Callable[[], R], what: str, timeout: float = SHORT_TIMEOUT, *, why: str | None = None
+) -> R:
     """Return fn(), run in a daemon thread; fail clearly if it has not returned within *timeout*.
 
     For calls that must not block (or must stop blocking): a student's hang costs this check,
-    with a message naming the call and showing where its threads wait, instead of the whole
-    run's timeout. When the call and every thread it started are blocked for good, it fails at
-    once rather than at *timeout*.
+    with a message naming the call, *why* it must not block (the rule, in the student's words; a
+    generic reason by default) and where its threads wait, instead of the whole run's timeout. When
+    the call and every thread it started are blocked for good, it fails at once rather than at
+    *timeout*.
     """
     box: dict[str, object] = {}
     before = {id(t) for t in threading.enumerate()}
@@ -228,8 +231,11 @@ def call_within(fn: Callable[[], R], what: str, timeout: float = SHORT_TIMEOUT) 
 
     stuck, certain = wait_for([thread], timeout, watch=started)
     if stuck:
-        how = ("is blocked for good, and so is every thread it started: a deadlock, or a wake-up "
-               "that never comes" if certain else f"did not return within {timeout:g} s: it blocks when it should not")
+        if certain:
+            how = ("is blocked for good, and so is every thread it started: "
+                   + (why or "a deadlock, or a wake-up that never comes"))
+        else:
+            how = f"did not return within {timeout:g} s: {why or 'it blocks when it should not'}"
         others = [t for t in started() if t is not thread and t.is_alive()]
         raise Hang(f"{what} {how}", stacks.format_threads([thread, *others]))
     if "error" in box:

@@ -7,7 +7,13 @@ from types import ModuleType
 
 import pytest
 
-from grader.testing import SHORT_TIMEOUT, built_with_wakeful_conditions, call_within, still_running, submission
+from grader.testing import (
+    SHORT_TIMEOUT,
+    built_with_wakeful_conditions,
+    call_within,
+    still_running,
+    submission,
+)
 
 
 @pytest.fixture
@@ -80,9 +86,14 @@ def test_release_of_a_stranger_or_twice_is_refused(mod: ModuleType) -> None:
     pool = mod.ResourcePool(Factory(), 2)
     resource = pool.acquire()
     for stranger, what in ((Resource(99), "an object the pool never lent"), (None, "None")):
-        with pytest.raises(ValueError):
+        try:
             pool.release(stranger)
-            pytest.fail(f"release() of {what} should raise ValueError")
+        except ValueError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - the wrong exception is the finding
+            pytest.fail(f"release() of {what} must raise ValueError, but it raised {exc!r}")
+        else:
+            pytest.fail(f"release() of {what} must raise ValueError, but it was accepted")
         assert pool.in_use == 1, f"a refused release() of {what} must change nothing, but in_use is {pool.in_use}"
     pool.release(resource)
     with pytest.raises(ValueError):
@@ -116,9 +127,16 @@ def test_lease_releases_also_when_the_body_raises(mod: ModuleType) -> None:
         assert isinstance(resource, Resource)
         assert pool.in_use == 1
     assert pool.in_use == 0, "leaving the lease() block should release the resource"
-    with pytest.raises(KeyError):
+    error = KeyError("the body failed on purpose")
+    try:
         with pool.lease():
-            raise KeyError("boom")
+            raise error
+    except BaseException as exc:  # noqa: BLE001 - which exception came out is what we check
+        assert exc is error, (
+            f"lease() turned the body's exception into {exc!r}: it must come out unchanged (the same object)"
+        )
+    else:
+        pytest.fail("lease() swallowed the body's exception: it must come out unchanged")
     assert pool.in_use == 0, "lease() must release the resource when the body raises"
     call_within(lambda: pool.release(pool.acquire(timeout=1)), "acquire after a failed lease body")
 
@@ -143,18 +161,21 @@ def test_a_failing_factory_costs_the_pool_nothing(mod: ModuleType) -> None:
 def test_acquire_with_timeout_zero_never_blocks(mod: ModuleType) -> None:
     pool = mod.ResourcePool(Factory(), 1)
     first = call_within(lambda: pool.acquire(timeout=0), "acquire(timeout=0) on a pool with a free slot",
-                        timeout=2)
+                        timeout=2, why="must not block: timeout=0 means try once and raise TimeoutError at once")
     assert isinstance(first, Resource), f"acquire(timeout=0) on a free pool should return a resource, got {first!r}"
     try:
-        got = call_within(lambda: pool.acquire(timeout=0), "acquire(timeout=0) on a full pool", timeout=2)
+        got = call_within(lambda: pool.acquire(timeout=0), "acquire(timeout=0) on a full pool", timeout=2,
+                           why="must not block: timeout=0 means try once and raise TimeoutError at once")
     except TimeoutError:
         got = None
     assert got is None, f"acquire(timeout=0) on a full pool must raise TimeoutError, but it returned {got!r}"
     with pytest.raises(TimeoutError):
-        call_within(lambda: pool.lease(timeout=0).__enter__(), "lease(timeout=0) on a full pool", timeout=2)
+        call_within(lambda: pool.lease(timeout=0).__enter__(), "lease(timeout=0) on a full pool", timeout=2,
+                    why="must not block: timeout=0 means try once and raise TimeoutError at once")
         pytest.fail("entering lease(timeout=0) on a full pool must raise TimeoutError")
     pool.release(first)
-    again = call_within(lambda: pool.acquire(timeout=0), "acquire(timeout=0) after a release", timeout=2)
+    again = call_within(lambda: pool.acquire(timeout=0), "acquire(timeout=0) after a release", timeout=2,
+                        why="must not block: timeout=0 means try once and raise TimeoutError at once")
     assert again is first, "after the timed-out acquire(timeout=0) calls, the pool should still lend its resource"
     pool.release(again)
 
@@ -177,8 +198,9 @@ def test_acquire_blocks_until_a_release_and_times_out_while_others_are_woken(mod
     pool = built_with_wakeful_conditions(mod, lambda: mod.ResourcePool(Factory(), 1))
     held = pool.acquire()
     try:
-        got = call_within(lambda: pool.acquire(timeout=0.3), "acquire(timeout=0.3) on a full pool "
-                          "whose waits are woken by other callers")
+        got = call_within(lambda: pool.acquire(timeout=0.3), "acquire(timeout=0.3) on a full pool",
+                          why="it must raise TimeoutError once 0.3 s have passed, also while other callers "
+                          "wake it: after each wake-up, wait only for the time left, not the full timeout again")
     except TimeoutError:
         got = None
     assert got is None, f"acquire(timeout=0.3) on a full pool returned {got!r}: it must raise TimeoutError"
@@ -259,23 +281,7 @@ def test_lease_releases_nothing_when_its_acquire_fails(mod: ModuleType) -> None:
         pytest.fail("a lease() that timed out released a resource it never got (another holder's)")
 
     failing = mod.ResourcePool(Factory(fail_first=1), 1)
-    with pytest.raises(RuntimeError):
-        with failing.lease(timeout=1):
-            pytest.fail("lease() entered its body although the factory raised")
+    with pytest.raises(RuntimeError), failing.lease(timeout=1):
+        pytest.fail("lease() entered its body although the factory raised")
     assert failing.in_use == 0, f"in_use is {failing.in_use} after a lease() whose factory raised"
     _assert_still_size(failing, 1, "after a lease() whose factory raised")
-
-
-def test_lease_lets_the_body_exception_out_unchanged(mod: ModuleType) -> None:
-    pool = mod.ResourcePool(Factory(), 1)
-    error = KeyError("the body failed on purpose")
-    try:
-        with pool.lease():
-            raise error
-    except BaseException as exc:  # noqa: BLE001 - which exception came out is what we check
-        assert exc is error, (
-            f"lease() turned the body's exception into {exc!r}: it must come out unchanged (the same object)"
-        )
-    else:
-        pytest.fail("lease() swallowed the body's exception: it must come out unchanged")
-    assert pool.in_use == 0, "lease() must release the resource when the body raises"
