@@ -163,7 +163,7 @@ def main(argv: list[str]) -> None:
         if problem:
             sender.send("import_error", message=problem)
             os._exit(0)
-        tampering = snapshot.changes()
+        tampering = snapshot.changes() or preempt.tampering()
         if tampering:
             sender.send("tampered", message=tampering)
             os._exit(0)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from grader import stacks
+from grader import preempt, stacks
 from grader.budgets import BACKSTOP_GRACE, PARK_CONFIRM
 from grader.catalog import Check, Exercise
 from grader.channel import Sender
@@ -243,7 +243,7 @@ class GraderPlugin:
                 status = "passed"
             else:
                 status, message = "error", "the test did not run to its end (was pytest patched?)"
-        tampering = self.snapshot.changes()
+        tampering = self.snapshot.changes() or preempt.tampering()
         if tampering:
             self.sender.send("tampered", message=tampering)
             status, message = "error", tampering
@@ -338,8 +338,8 @@ def describe_failure(excinfo: pytest.ExceptionInfo[BaseException], when: str) ->
         if not message or message.startswith("assert "):
             message = f"a check failed: {text.splitlines()[0] if text else 'assertion'}"
         return "failed", message, ""
-    if isinstance(exc, SubmissionAborted):
-        return "error", str(exc), ""
+    if isinstance(exc, (SubmissionAborted, preempt.SwitchingDisabled)):
+        return ("failed" if isinstance(exc, preempt.SwitchingDisabled) else "error"), str(exc), ""
     where = stacks.student_location(excinfo.tb)
     if isinstance(exc, NotImplementedError):
         what = str(exc) or "this part"

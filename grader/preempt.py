@@ -1,32 +1,59 @@
-"""Forced preemption: make thread switches happen inside the submission's own code.
+"""Forced preemption: make thread switches happen inside the submission's own code, and prove it.
 
 CPython switches threads only every few milliseconds (``sys.getswitchinterval()``), and a short
 read-modify-write such as ``self.value += 1`` almost always runs inside one time slice: measured on
 3.10 to 3.13, 8 threads x 20,000 unlocked increments lost no update in 10 of 10 runs. Repetition
-alone therefore does not expose races. This harness installs an opcode-level trace function, only
-in frames whose code lives in the submission's folder, that calls ``time.sleep(0)`` with a small
-probability. ``sleep(0)`` releases the GIL, so another thread runs *between two bytecodes of the
-student's code*, exactly where a race needs it. The standard library and the tests themselves are
-not traced at the opcode level and keep running at full speed.
+alone therefore does not expose races. This harness installs an opcode-level trace function that
+calls ``time.sleep(0)`` with a small probability. ``sleep(0)`` releases the GIL, so another thread
+runs *between two bytecodes of the student's code*, exactly where a race needs it.
+
+Which code is traced: every frame whose code is not the standard library, site-packages or the kit
+(``grader/``), and whose claim to be one of those is genuine (it runs in the namespace of a module
+that the standard import machinery loaded from that very file). A helper module the submission
+writes to ``/tmp``, or code it compiles under a made-up file name, is traced like the submission.
 
 The trace is installed with ``sys.settrace`` for the calling thread and ``threading.settrace`` for
-every thread started while it is on, so threads that the submission starts are covered too.
+every thread started while it is on. Racy code can try to switch it off; a correct program never
+touches tracing, so every such attempt fails the check (``SwitchingDisabled``) or the exercise:
+
+- The real ``sys.settrace``, ``threading.settrace``, ``time.sleep`` and their kin are taken when
+  this module is imported, before the submission is; their replacement is reported as tampering.
+- An audit hook (``sys.addaudithook``, installed by ``configure`` before the import, and impossible
+  to remove) records ``sys.settrace``/``sys.setprofile`` calls made from submission code, code
+  objects the submission compiles or builds under the name of a standard-library or kit file, and
+  frame access (``sys._getframe``, ``tb_frame``, ``gi_frame``, ``gc.get_referrers``) by submission
+  code. The harness settings live only in that hook's closure, which no module attribute reaches.
+- A profile function (``sys.setprofile``/``threading.setprofile``) runs beside the tracer and counts
+  the submission's calls per thread independently. After each block, every thread that ran
+  submission code must have had the tracer see every one of those calls, and every such frame must
+  have returned still carrying the tracer (``f_trace``), with opcode events on.
+- ``sys.monitoring`` (3.12+) raises no audit events; a tool id the submission claimed is found by
+  looking at the registered tools instead. It cannot switch settrace off in any case.
+
+What this cannot stop: code in the same process that finds the harness's own objects (through the
+tracer's closure, say) and rewrites their counters. That takes deliberate work against this file;
+README's threat model says so.
+
 Randomness is seeded (``configure(seed=...)``, from the grader's ``--seed``) so a run's choices are
 reproducible up to the OS scheduler's own nondeterminism.
 """
 
 from __future__ import annotations
 
+import _thread
 import os
 import random
+import site
 import sys
+import sysconfig
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
-from typing import Any, Callable, Optional
+from types import CodeType, FrameType
+from typing import Any, Optional
 
 from grader.budgets import SWITCH_PROBABILITY
 
@@ -34,61 +61,392 @@ DEFAULT_PROBABILITY = SWITCH_PROBABILITY  # why this value: grader.budgets
 
 TraceFunction = Callable[[FrameType, str, Any], Optional["TraceFunction"]]
 
+MESSAGE = "the submission switched off the grader's thread switching"
 
-class _Config:
-    """Process-wide settings: which files are the submission's, the probability, the random source."""
+# -- the real functions, taken before any submission is imported ----------------------------------
+_settrace = sys.settrace
+_setprofile = sys.setprofile
+_gettrace = sys.gettrace
+_getprofile = sys.getprofile
+_getframe = sys._getframe
+_audit = sys.audit
+_addaudithook = sys.addaudithook
+_threading_settrace = threading.settrace
+_threading_setprofile = threading.setprofile
+_sleep = time.sleep
+_get_ident = _thread.get_ident
+_MONITORING = getattr(sys, "monitoring", None)
 
-    def __init__(self) -> None:
-        self.prefixes: tuple[str, ...] = ()
-        self.probability = DEFAULT_PROBABILITY
-        self.rng = random.Random(0)
-        self.switches = 0  # forced switches so far (for tests and diagnostics)
+# (owner, attribute, value) that must still be in place whenever the harness runs.
+_ORIGINALS: tuple[tuple[object, str, object], ...] = tuple(
+    (owner, name, getattr(owner, name))
+    for owner, names in (
+        (sys, ("settrace", "setprofile", "gettrace", "getprofile", "_getframe", "audit", "addaudithook")),
+        (threading, ("settrace", "setprofile", "_sys", "Thread", "_start_new_thread",
+                     "_start_joinable_thread", "settrace_all_threads", "setprofile_all_threads")),
+        (threading.Thread, ("start", "run", "_bootstrap", "_bootstrap_inner")),
+        (_thread, ("start_new_thread", "start_joinable_thread", "get_ident")),
+        (time, ("sleep",)),
+    )
+    for name in names
+    if hasattr(owner, name)
+)
+
+# Frame access that submission code has no reason for: attributes whose reading is audited.
+_FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
+_FRAME_EVENTS = frozenset({"sys._getframe", "gc.get_objects", "gc.get_referrers", "gc.get_referents"})
+_CODE_EVENTS = frozenset({"compile", "exec", "code.__new__", "function.__new__"})
+_TRACE_EVENTS = frozenset({"sys.settrace", "sys.setprofile"})
+_WATCHED = _FRAME_EVENTS | _CODE_EVENTS | _TRACE_EVENTS | {
+    "object.__getattr__", "object.__setattr__", "grader.preempt.harness", "grader.preempt.block",
+}
 
 
-_config = _Config()
+class SwitchingDisabled(BaseException):
+    """A preempted block ran without the forced switches it promised (BaseException: the suites'
+    ``except Exception`` must not turn it into an ordinary failure)."""
+
+
+def _excluded_prefixes(kit: tuple[str, ...]) -> tuple[str, ...]:
+    """Folders whose code is never the submission's: the standard library, site-packages, the kit."""
+    paths = sysconfig.get_paths()
+    folders = [paths.get(key, "") for key in ("stdlib", "platstdlib", "purelib", "platlib")]
+    folders += list(getattr(site, "getsitepackages", list)()) + [site.getusersitepackages()]
+    folders += list(kit)
+    prefixes: set[str] = set()
+    for folder in filter(None, folders):
+        for variant in (folder, os.path.realpath(folder)):
+            prefixes.add(variant.rstrip(os.sep) + os.sep)
+    return tuple(sorted(prefixes))
+
+
+def _trusted_loaders() -> tuple[type, ...]:
+    """Loader classes that load a module from its own file (or frozen into the interpreter)."""
+    import importlib.machinery as machinery
+
+    loaders: list[type] = [machinery.SourceFileLoader, machinery.SourcelessFileLoader,
+                           machinery.ExtensionFileLoader, machinery.FrozenImporter, machinery.BuiltinImporter]
+    import zipimport
+
+    loaders.append(zipimport.zipimporter)
+    rewrite = sys.modules.get("_pytest.assertion.rewrite")  # pytest loads the suites' test files
+    if rewrite is not None:
+        loaders.append(rewrite.AssertionRewritingHook)
+    return tuple(loaders)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``configure`` decided; frozen, and kept only where submission code cannot reach it."""
+
+    target: str  # the submission folder, with a trailing separator
+    excluded: tuple[str, ...]  # folders of the standard library, site-packages and the kit
+    kit: tuple[str, ...]  # the kit's folder (grader/), as imported and resolved
+    probability: float
+    seed: int
+
+
+class _Harness:
+    """The state behind ``preempted()``: settings, random source, code classification, records.
+
+    One instance per ``configure``; referenced from the audit hook's closure only.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.rng = random.Random(settings.seed)
+        self.loaders = _trusted_loaders()
+        self.verdicts: dict[int, bool] = {}  # id(code) -> submission code?
+        self.codes: list[CodeType] = []  # keeps classified code objects alive: ids stay unique
+        self.problems: list[str] = []  # tampering: fails the whole exercise
+        self.frame_access: list[str] = []  # frames reached by submission code: fails preempted checks
+        self.switches = 0
+        self.active = 0  # preempted blocks running now
+
+    # -- which code is the submission's ----------------------------------------------------------
+    def excluded_file(self, filename: str) -> bool:
+        return filename.startswith("<frozen ") or filename.startswith(self.settings.excluded)
+
+    def is_submission_file(self, filename: str) -> bool:
+        return filename.startswith(self.settings.target) or not self.excluded_file(filename)
+
+    def is_submission_code(self, code: CodeType, globals_: dict[str, Any]) -> bool:
+        """True unless *code* is genuinely the standard library's, site-packages' or the kit's."""
+        verdict = self.verdicts.get(id(code))
+        if verdict is None:
+            filename = code.co_filename
+            verdict = self.is_submission_file(filename) or not self._genuine(filename, globals_)
+            self.verdicts[id(code)] = verdict
+            self.codes.append(code)
+        return verdict
+
+    def _genuine(self, filename: str, globals_: dict[str, Any]) -> bool:
+        """The code runs in the namespace of a module loaded by a standard loader from *filename*."""
+        name = globals_.get("__name__")
+        module = sys.modules.get(name) if isinstance(name, str) else None
+        if module is None or getattr(module, "__dict__", None) is not globals_:
+            return False
+        loader = getattr(getattr(module, "__spec__", None), "loader", None)
+        kind = loader if isinstance(loader, type) else type(loader)
+        if kind not in self.loaders:
+            return False
+        if filename.startswith("<frozen "):
+            return kind.__name__ == "FrozenImporter"
+        return getattr(module, "__file__", None) == filename
+
+    def caller_is_submission(self, frame: FrameType | None) -> bool:
+        """True when submission code asked for the call: found walking out of the stack through
+        the standard library and site-packages before any kit frame (so a call the submission
+        routes through, say, ``threading`` still counts as its own)."""
+        while frame is not None:
+            code = frame.f_code
+            if self.is_submission_code(code, frame.f_globals):
+                return True
+            if code.co_filename.startswith(self.settings.kit):
+                return False
+            frame = frame.f_back
+        return False
+
+
+def _install_hook(harness_box: list[_Harness]) -> None:
+    """The audit hook: records what submission code does to tracing, code objects and frames.
+
+    It also hands the current harness to ``preempted()`` (event ``grader.preempt.harness``), so the
+    settings need no module attribute a submission could rebind or clear.
+    """
+    busy: set[int] = set()
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event not in _WATCHED:
+            return
+        if event == "grader.preempt.harness":
+            args[0].append(harness_box[0])
+            return
+        if event == "object.__getattr__" and args[1] not in _FRAME_ATTRIBUTES:
+            return
+        if event == "object.__setattr__" and args[1] != "__code__":
+            return
+        if event == "sys._getframe" and not harness_box[0].active:
+            return  # frequent (logging, the interleaving search); only blocks need it
+        tid = _get_ident()
+        if tid in busy:
+            return
+        busy.add(tid)
+        try:
+            _record(harness_box[0], event, args, _getframe(1))
+        finally:
+            busy.discard(tid)
+
+    _addaudithook(hook)
+
+
+def _record(harness: _Harness, event: str, args: tuple[Any, ...], caller: FrameType) -> None:
+    """Note one audited operation if submission code asked for it."""
+    if event in _TRACE_EVENTS:
+        if harness.caller_is_submission(caller):
+            where = f"{Path(caller.f_code.co_filename).name}, line {caller.f_lineno}"
+            harness.problems.append(f"it called {event}() ({where})")
+        return
+    if event == "object.__getattr__":
+        event = f"{type(args[0]).__name__}.{args[1]}"
+    elif event == "object.__setattr__":
+        event, args = "function.__code__", (args[2],)
+    if event in _FRAME_EVENTS or event.rpartition(".")[2] in _FRAME_ATTRIBUTES:
+        if event == "sys._getframe" and caller.f_globals.get("__name__") == "inspect":
+            caller = caller.f_back or caller
+        if harness.is_submission_code(caller.f_code, caller.f_globals):
+            harness.frame_access.append(f"it reached for frame objects ({event})")
+        return
+    filename = _code_filename(event, args)
+    if filename and harness.excluded_file(filename) and harness.is_submission_code(caller.f_code, caller.f_globals):
+        harness.problems.append(f"it made code that claims to be {filename!r} ({event})")
+
+
+def _code_filename(event: str, args: tuple[Any, ...]) -> str:
+    """The file name a compiled or created code object will carry."""
+    if event == "compile":
+        return str(args[1]) if len(args) > 1 else ""
+    if event == "code.__new__":
+        return str(args[1]) if len(args) > 1 else ""
+    first = args[0] if args else None
+    return first.co_filename if isinstance(first, CodeType) else ""
+
+
+_hook_box: list[_Harness] = []  # filled once; the hook keeps its own reference to this list
 
 
 def configure(*, target: str | os.PathLike[str], seed: int, probability: float | None = None) -> None:
-    """Say which folder holds the submission and seed the random choices.
+    """Say which folder holds the submission, seed the random choices, install the audit hook.
 
-    Called by the grader's pytest plugin before any test runs.
+    Called by the grading child before the submission is imported.
     """
     folder = str(Path(target).resolve())
-    _config.prefixes = (folder + os.sep,)
-    _config.rng = random.Random(seed)
-    if probability is not None:
-        _config.probability = probability
+    kit = {str(Path(__file__).parent) + os.sep, str(Path(__file__).resolve().parent) + os.sep}
+    settings = Settings(folder.rstrip(os.sep) + os.sep, _excluded_prefixes(tuple(kit)), tuple(sorted(kit)),
+                        DEFAULT_PROBABILITY if probability is None else probability, seed)
+    if not _hook_box:
+        _hook_box.append(_Harness(settings))
+        _install_hook(_hook_box)
+    else:
+        _hook_box[0] = _Harness(settings)
+
+
+def _harness() -> _Harness | None:
+    """The current harness, from the audit hook (not from a module attribute)."""
+    box: list[_Harness] = []
+    _audit("grader.preempt.harness", box)
+    return box[0] if box else None
 
 
 def is_submission_file(filename: str) -> bool:
-    """True when *filename* is one of the submission's source files."""
-    return bool(_config.prefixes) and filename.startswith(_config.prefixes)
+    """True when code in *filename* counts as the submission's (for stacks shown to the student)."""
+    harness = _harness()
+    return harness is not None and harness.is_submission_file(filename)
 
 
 def forced_switches() -> int:
-    """How many thread switches the harness has forced since the process started."""
-    return _config.switches
+    """How many thread switches the harness has forced since it was configured."""
+    harness = _harness()
+    return harness.switches if harness is not None else 0
 
 
-def _make_tracer(probability: float) -> TraceFunction:
-    """Build the global trace function for one ``preempted()`` block."""
-    rng_random = _config.rng.random
-    sleep = time.sleep
+def _foreign_monitoring_tools() -> list[str]:
+    """sys.monitoring tool ids claimed by someone other than the grader (3.12+)."""
+    if _MONITORING is None:
+        return []
+    names = [_MONITORING.get_tool(tool) for tool in range(6)]
+    return [name for name in names if name is not None and not name.startswith("grader-")]
 
-    def local(frame: FrameType, event: str, arg: Any) -> TraceFunction:
-        if event == "opcode" and rng_random() < probability:
-            _config.switches += 1
-            sleep(0)  # releases the GIL: another runnable thread gets it now
-        return local
 
-    def global_(frame: FrameType, event: str, arg: Any) -> TraceFunction | None:
-        if event == "call" and is_submission_file(frame.f_code.co_filename):
-            frame.f_trace_opcodes = True
-            frame.f_trace_lines = False
+def tampering() -> str:
+    """A student-readable sentence when the submission interfered with tracing, else ''.
+
+    Checked by the grading child after the import and after every run: the whole exercise earns
+    nothing then, as for a patched pytest.
+    """
+    harness = _harness()
+    problems = list(harness.problems) if harness is not None else ["the grader's audit hook is missing"]
+    problems += [f"it replaced {getattr(owner, '__name__', owner)}.{name}"
+                 for owner, name, value in _ORIGINALS if getattr(owner, name, None) is not value]
+    problems += [f"it claimed the sys.monitoring tool {name!r}" for name in _foreign_monitoring_tools()]
+    if not problems:
+        return ""
+    shown = "; ".join(dict.fromkeys(problems))  # first occurrences, in order
+    return (f"{MESSAGE} ({shown[:300]}): exercise code must never touch tracing, profiling or the "
+            "grader's functions; no points for this exercise")
+
+
+class _Block:
+    """One ``preempted()`` block: the tracer, the profiler beside it, and what they counted."""
+
+    def __init__(self, harness: _Harness, probability: float) -> None:
+        self.harness = harness
+        self.traced_calls: dict[int, int] = {}  # thread id -> submission calls the tracer saw
+        self.profiled_calls: dict[int, int] = {}  # thread id -> submission calls the profiler saw
+        self.opcodes: dict[int, int] = {}  # thread id -> traced opcodes in submission frames
+        self.entered: dict[int, FrameType] = {}  # id(frame) -> submission frames entered in the block
+        self.escaped: list[str] = []  # submission frames that returned without the tracer
+        self.tracer, self.local = self._make_tracer(probability)
+        self.profiler = self._make_profiler()
+        self.cells = [self._cells(self.tracer), self._cells(self.local), self._cells(self.profiler)]
+        self.previous: tuple[Any, Any, Any, Any] = (None, None, None, None)
+
+    @staticmethod
+    def _cells(function: Callable[..., Any]) -> tuple[object, ...]:
+        return (function.__code__,) + tuple(cell.cell_contents for cell in function.__closure__ or ())
+
+    def _make_tracer(self, probability: float) -> tuple[TraceFunction, TraceFunction]:
+        harness = self.harness
+        is_submission = harness.is_submission_code
+        rng_random = harness.rng.random
+        sleep, get_ident = _sleep, _get_ident
+        traced_calls, opcodes = self.traced_calls, self.opcodes
+
+        def local(frame: FrameType, event: str, arg: Any) -> TraceFunction:
+            if event == "opcode":
+                tid = get_ident()
+                opcodes[tid] = opcodes.get(tid, 0) + 1
+                if rng_random() < probability:
+                    harness.switches += 1
+                    sleep(0)  # releases the GIL: another runnable thread gets it now
             return local
-        return None  # not the student's code: no per-line tracing, full speed
 
-    return global_
+        def global_(frame: FrameType, event: str, arg: Any) -> TraceFunction | None:
+            if event == "call" and is_submission(frame.f_code, frame.f_globals):
+                tid = get_ident()
+                traced_calls[tid] = traced_calls.get(tid, 0) + 1
+                frame.f_trace_opcodes = True
+                frame.f_trace_lines = False
+                return local
+            return None  # not the student's code: no per-opcode tracing, full speed
+
+        return global_, local
+
+    def _make_profiler(self) -> Callable[[FrameType, str, Any], None]:
+        is_submission = self.harness.is_submission_code
+        get_ident = _get_ident
+        profiled_calls, entered, escaped = self.profiled_calls, self.entered, self.escaped
+        local_ref = [self.local]
+
+        def profiler(frame: FrameType, event: str, arg: Any) -> None:
+            if event == "call":
+                if is_submission(frame.f_code, frame.f_globals):
+                    tid = get_ident()
+                    profiled_calls[tid] = profiled_calls.get(tid, 0) + 1
+                    entered[id(frame)] = frame
+            elif event == "return" and entered.pop(id(frame), None) is not None:
+                if frame.f_trace is not local_ref[0] or not frame.f_trace_opcodes:
+                    escaped.append(f"{frame.f_code.co_name} ({Path(frame.f_code.co_filename).name})")
+
+        return profiler
+
+    def start(self) -> None:
+        self.previous = (_gettrace(), _getprofile(), threading._trace_hook,  # type: ignore[attr-defined]
+                         threading._profile_hook)  # type: ignore[attr-defined]
+        _threading_setprofile(self.profiler)
+        _threading_settrace(self.tracer)
+        _setprofile(self.profiler)
+        _settrace(self.tracer)
+
+    def stop(self) -> list[str]:
+        """Restore the previous functions; what was wrong with the hooks at the end of the block."""
+        wrong = []
+        if _gettrace() is not self.tracer:
+            wrong.append("the tracer was gone from the thread that ran the block")
+        if _getprofile() is not self.profiler:
+            wrong.append("the profiler was gone from the thread that ran the block")
+        if threading._trace_hook is not self.tracer:  # type: ignore[attr-defined]
+            wrong.append("threading's trace hook was changed")
+        if threading._profile_hook is not self.profiler:  # type: ignore[attr-defined]
+            wrong.append("threading's profile hook was changed")
+        previous_trace, previous_profile, thread_trace, thread_profile = self.previous
+        _settrace(previous_trace)
+        _setprofile(previous_profile)
+        _threading_settrace(thread_trace)
+        _threading_setprofile(thread_profile)
+        return wrong
+
+    def verdict(self, wrong: list[str]) -> str:
+        """'' when submission code ran under the tracer everywhere, else what went wrong."""
+        problems = list(wrong)
+        if [self._cells(self.tracer), self._cells(self.local), self._cells(self.profiler)] != self.cells:
+            problems.append("the grader's trace functions were modified")
+        for tid, calls in list(self.profiled_calls.items()):
+            seen = self.traced_calls.get(tid, 0)
+            if seen < calls:
+                problems.append(f"{calls - seen} of {calls} calls of its code in one thread ran untraced")
+        if self.escaped:
+            problems.append(f"{len(self.escaped)} of its frames switched tracing off ({self.escaped[0]})")
+        traced = sum(self.traced_calls.values())
+        if traced >= 50 and not sum(self.opcodes.values()):
+            problems.append(f"{traced} calls of its code were traced but not one opcode")
+        problems += self.harness.frame_access
+        problems += [tampered] if (tampered := tampering()) else []
+        if not problems:
+            return ""
+        shown = "; ".join(dict.fromkeys(problems))
+        return (f"{MESSAGE}: {shown[:400]}. Exercise code must never touch tracing or frames; "
+                "this check cannot be passed that way")
 
 
 @contextmanager
@@ -96,16 +454,28 @@ def preempted(probability: float | None = None) -> Iterator[None]:
     """Force thread switches at random bytecodes of the submission while the block runs.
 
     Threads started inside the block inherit the trace function; threads started before it do not.
-    Nested use is allowed; the previous trace functions are restored on exit.
+    On exit the block verifies that the submission's code really ran under the tracer and raises
+    ``SwitchingDisabled`` when it did not (also when the body failed: the tampering is the news).
     """
-    p = _config.probability if probability is None else probability
-    tracer = _make_tracer(p)
-    previous_sys = sys.gettrace()
-    previous_threading = getattr(threading, "gettrace", lambda: threading._trace_hook)()  # type: ignore[attr-defined]
-    threading.settrace(tracer)
-    sys.settrace(tracer)
+    harness = _harness()
+    if harness is None:
+        raise RuntimeError("grader.preempt.configure() must be called before preempted()")
+    before = tampering() or "; ".join(harness.frame_access)
+    if before:
+        raise SwitchingDisabled(f"{MESSAGE}: {before}")
+    block = _Block(harness, harness.settings.probability if probability is None else probability)
+    harness.active += 1
+    block.start()
     try:
         yield
-    finally:
-        sys.settrace(previous_sys)
-        threading.settrace(previous_threading)  # type: ignore[arg-type]
+    except BaseException:
+        harness.active -= 1
+        problem = block.verdict(block.stop())
+        if problem:
+            raise SwitchingDisabled(problem) from None
+        raise
+    harness.active -= 1
+    problem = block.verdict(block.stop())
+    if problem:
+        raise SwitchingDisabled(problem)
+
