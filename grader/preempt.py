@@ -98,7 +98,7 @@ _FRAME_EVENTS = frozenset({"sys._getframe", "gc.get_objects", "gc.get_referrers"
 _CODE_EVENTS = frozenset({"compile", "exec", "code.__new__", "function.__new__"})
 _TRACE_EVENTS = frozenset({"sys.settrace", "sys.setprofile"})
 _WATCHED = _FRAME_EVENTS | _CODE_EVENTS | _TRACE_EVENTS | {
-    "object.__getattr__", "object.__setattr__", "grader.preempt.harness", "grader.preempt.block",
+    "object.__getattr__", "object.__setattr__", "grader.preempt.harness", "grader.preempt.configure",
 }
 
 
@@ -165,7 +165,7 @@ class _Harness:
 
     # -- which code is the submission's ----------------------------------------------------------
     def excluded_file(self, filename: str) -> bool:
-        return filename.startswith("<frozen ") or filename.startswith(self.settings.excluded)
+        return filename.startswith(("<frozen ", *self.settings.excluded))
 
     def is_submission_file(self, filename: str) -> bool:
         return filename.startswith(self.settings.target) or not self.excluded_file(filename)
@@ -188,11 +188,18 @@ class _Harness:
             return False
         loader = getattr(getattr(module, "__spec__", None), "loader", None)
         kind = loader if isinstance(loader, type) else type(loader)
-        if kind not in self.loaders:
+        if kind not in self.loaders and not self._kit_loader(kind):
             return False
         if filename.startswith("<frozen "):
             return kind.__name__ == "FrozenImporter"
         return getattr(module, "__file__", None) == filename
+
+    def _kit_loader(self, kind: type) -> bool:
+        """A standard loader subclassed by the kit (grader/bootstrap.py's source-only loader)."""
+        if not issubclass(kind, self.loaders) or kind.__mro__[1] not in self.loaders:
+            return False
+        functions = [value for value in vars(kind).values() if hasattr(value, "__code__")]
+        return bool(functions) and all(f.__code__.co_filename.startswith(self.settings.kit) for f in functions)
 
     def caller_is_submission(self, frame: FrameType | None) -> bool:
         """True when submission code asked for the call: found walking out of the stack through
@@ -208,19 +215,29 @@ class _Harness:
         return False
 
 
-def _install_hook(harness_box: list[_Harness]) -> None:
+def _install_hook(first: _Harness) -> None:
     """The audit hook: records what submission code does to tracing, code objects and frames.
 
-    It also hands the current harness to ``preempted()`` (event ``grader.preempt.harness``), so the
-    settings need no module attribute a submission could rebind or clear.
+    It also holds the current harness and hands it to ``preempted()`` (event
+    ``grader.preempt.harness``), so the settings need no module attribute a submission could rebind
+    or clear. ``configure`` replaces it through event ``grader.preempt.configure``, refused (and
+    recorded) when submission code asks.
     """
     busy: set[int] = set()
+    harness_box = [first]
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event not in _WATCHED:
             return
         if event == "grader.preempt.harness":
             args[0].append(harness_box[0])
+            return
+        if event == "grader.preempt.configure":
+            asker = _getframe(2)  # the caller of configure()
+            if harness_box[0].caller_is_submission(asker):
+                harness_box[0].problems.append("it called grader.preempt.configure()")
+            else:
+                harness_box[0] = args[0]
             return
         if event == "object.__getattr__" and args[1] not in _FRAME_ATTRIBUTES:
             return
@@ -272,9 +289,6 @@ def _code_filename(event: str, args: tuple[Any, ...]) -> str:
     return first.co_filename if isinstance(first, CodeType) else ""
 
 
-_hook_box: list[_Harness] = []  # filled once; the hook keeps its own reference to this list
-
-
 def configure(*, target: str | os.PathLike[str], seed: int, probability: float | None = None) -> None:
     """Say which folder holds the submission, seed the random choices, install the audit hook.
 
@@ -284,11 +298,10 @@ def configure(*, target: str | os.PathLike[str], seed: int, probability: float |
     kit = {str(Path(__file__).parent) + os.sep, str(Path(__file__).resolve().parent) + os.sep}
     settings = Settings(folder.rstrip(os.sep) + os.sep, _excluded_prefixes(tuple(kit)), tuple(sorted(kit)),
                         DEFAULT_PROBABILITY if probability is None else probability, seed)
-    if not _hook_box:
-        _hook_box.append(_Harness(settings))
-        _install_hook(_hook_box)
+    if _harness() is None:
+        _install_hook(_Harness(settings))
     else:
-        _hook_box[0] = _Harness(settings)
+        _audit("grader.preempt.configure", _Harness(settings))
 
 
 def _harness() -> _Harness | None:

@@ -162,3 +162,54 @@ def test_interrupt_stops_grading_reports_what_it_had_and_leaves_nothing(tmp_path
     assert report.exists(), "the report of what was graded should still be written"
     assert not processes_mentioning(str(target)), "processes left behind after the interrupt"
     assert list(tmpdir.iterdir()) == [], f"temporary files left: {list(tmpdir.iterdir())}"
+
+
+# -- cheats against forced preemption (tests/hostile/preemption/) --------------------------------
+# Each replaces one exercise with racy code that also tries to switch the forced thread switches
+# off or to dodge them. None may score more than its plain racy version, which loses every stress
+# check (checks under forced preemption): the bound is the points of the other checks.
+PREEMPTION = HOSTILE / "preemption"
+SWITCHED_OFF = "switched off the grader's thread switching"
+PREEMPTION_CASES: dict[str, tuple[str, str]] = {  # case -> (exercise it replaces, message expected)
+    "settrace_none_in_methods": ("counter", SWITCHED_OFF),
+    "threading_settrace_none_in_methods": ("counter", SWITCHED_OFF),
+    "profile_and_trace_off_in_methods": ("counter", SWITCHED_OFF),
+    "replaces_settrace_at_import": ("counter", SWITCHED_OFF),
+    "replaces_sleep_at_import": ("counter", SWITCHED_OFF),
+    "f_trace_none": ("counter", SWITCHED_OFF),
+    "clears_preempt_config": ("counter", SWITCHED_OFF),
+    "compiled_as_stdlib_file": ("counter", SWITCHED_OFF),
+    "racy_helper_in_tmp": ("counter", "were lost"),  # traced like the submission: the race shows
+    "compiled_made_up_filename": ("counter", "were lost"),
+    "pool_lazy_creation_race_untraced": ("semaphore_pool", SWITCHED_OFF),
+}
+
+
+def test_every_preemption_cheat_has_an_expectation() -> None:
+    assert {p.stem for p in PREEMPTION.glob("*.py")} == set(PREEMPTION_CASES)
+
+
+def racy_bound(exercise: str) -> float:
+    """The most a racy version can score: every check that does not run under forced preemption."""
+    from grader import catalog
+
+    return sum(check.points for check in catalog.get(exercise).checks if not check.stress)
+
+
+@pytest.mark.parametrize("case", sorted(PREEMPTION_CASES))
+def test_switching_off_forced_preemption_earns_nothing(case: str, tmp_path: Path) -> None:
+    exercise, message = PREEMPTION_CASES[case]
+    other = "semaphore_pool" if exercise == "counter" else "counter"
+    target = submission_with(tmp_path, {exercise: PREEMPTION / f"{case}.py"})
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    graded = grade(target, tmp_path, "--exercise", "counter", "--exercise", "semaphore_pool",
+                   env={"TMPDIR": str(tmpdir)})
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    assert graded.report is not None and validate(graded.report) == []
+    cheat = graded.exercise(exercise)
+    assert cheat["score"] <= racy_bound(exercise), all_messages(graded, exercise)
+    assert message in all_messages(graded, exercise)
+    assert graded.exercise(other)["score"] == 20, "the other exercise lost points"
+    assert not processes_mentioning(str(target)), "processes left behind"
+    assert list(tmpdir.iterdir()) == [], f"temporary files left: {list(tmpdir.iterdir())}"
