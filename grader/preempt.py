@@ -415,7 +415,7 @@ class _Block:
 
     def start(self) -> None:
         self.previous = (_gettrace(), _getprofile(), threading._trace_hook,  # type: ignore[attr-defined]
-                         threading._profile_hook)  # type: ignore[attr-defined]
+                         threading._profile_hook)
         _threading_setprofile(self.profiler)
         _threading_settrace(self.tracer)
         _setprofile(self.profiler)
@@ -430,7 +430,7 @@ class _Block:
             wrong.append("the profiler was gone from the thread that ran the block")
         if threading._trace_hook is not self.tracer:  # type: ignore[attr-defined]
             wrong.append("threading's trace hook was changed")
-        if threading._profile_hook is not self.profiler:  # type: ignore[attr-defined]
+        if threading._profile_hook is not self.profiler:
             wrong.append("threading's profile hook was changed")
         previous_trace, previous_profile, thread_trace, thread_profile = self.previous
         _settrace(previous_trace)
