@@ -80,7 +80,11 @@ def test_download_all_saves_every_url_in_order(mod: ModuleType, tmp_path: Path) 
     dest = tmp_path / "new" / "folder"
     with serving({n: "ok" for n in names}) as server:
         urls = [server.url(n) for n in names]
-        paths = call_within(lambda: mod.download_all(urls, dest, max_workers=3), "download_all", TIMEOUT)
+        try:
+            paths = call_within(lambda: mod.download_all(urls, dest, max_workers=3), "download_all", TIMEOUT)
+        except FileNotFoundError as exc:
+            pytest.fail(f"download_all into a folder that does not exist yet raised {exc!r}: it must create "
+                        "dest_dir, with missing parents (mkdir(parents=True, exist_ok=True))")
     got = [Path(p).name for p in paths]
     assert got == names, f"download_all returned the files in the order {got}, expected the order of urls {names}"
     assert [Path(p) for p in paths] == [dest / n for n in names], "download_all should return dest_dir / NAME for each URL"
@@ -96,13 +100,19 @@ def test_download_all_saves_every_url_in_order(mod: ModuleType, tmp_path: Path) 
         (["a.txt", "."], {}, "a URL whose name is '.'"),
         (["a.txt", ".."], {}, "a URL whose name is '..'"),
         (["a.txt", "b.txt", "a.txt"], {}, "two URLs with the same name"),
+        (["a.txt?v=1", "a.txt?v=2"], {}, "two URLs with the same name and different queries"),
+        (["a.txt", "b.txt#top", "b.txt"], {}, "two URLs with the same name, one with a fragment"),
+        (["a.txt", "?page=2"], {}, "a URL whose last path segment is empty (only a query follows)"),
+        ([], {"max_workers": 0}, "max_workers=0 and no URLs"),
+        ([], {"max_workers": -1}, "max_workers=-1 and no URLs"),
     ],
-    ids=["max-workers-0", "empty-name", "dot", "dot-dot", "duplicate-name"],
+    ids=["max-workers-0", "empty-name", "dot", "dot-dot", "duplicate-name", "duplicate-name-queries",
+         "duplicate-name-fragment", "empty-name-query", "max-workers-0-no-urls", "max-workers-negative-no-urls"],
 )
 def test_bad_input_is_refused_before_any_request(
     mod: ModuleType, tmp_path: Path, names: list[str], kwargs: dict[str, int], why: str
 ) -> None:
-    with serving({n: "ok" for n in names if n not in ("", ".", "..")}) as server:
+    with serving({n.split("?")[0].split("#")[0]: "ok" for n in names if n not in ("", ".", "..")}) as server:
         urls = [server.url(n) if n not in (".", "..") else f"http://files.example.test/files/{n}" for n in names]
         if "" in names:
             urls = [u if not u.endswith("/files/") else "http://files.example.test/files/" for u in urls]
@@ -126,3 +136,24 @@ def test_failures_are_collected_in_download_error(mod: ModuleType, tmp_path: Pat
     for name in ("ok1.bin", "ok2.bin"):
         assert (tmp_path / name).read_bytes() == body_for(name), f"{name} succeeded, its file must stay"
     assert leftovers(tmp_path, {"ok1.bin", "ok2.bin"}) == [], f"files left for failed URLs: {leftovers(tmp_path, {'ok1.bin', 'ok2.bin'})}"
+
+
+def test_names_are_the_last_path_segment_as_written(mod: ModuleType, tmp_path: Path) -> None:
+    served = {"report.csv": "ok", "page.html": "ok", "a%20b.txt": "ok", "deep/er/data.json": "ok",
+              "caf%C3%A9.txt": "ok"}
+    written = ["report.csv?version=2&user=x", "page.html#section-2", "a%20b.txt", "deep/er/data.json",
+               "caf%C3%A9.txt?x=1#y"]
+    expected = ["report.csv", "page.html", "a%20b.txt", "data.json", "caf%C3%A9.txt"]
+    dest = tmp_path / "out"
+    with serving(served) as server:
+        urls = [server.url(w) for w in written]
+        paths = call_within(lambda: mod.download_all(urls, dest, max_workers=2), "download_all", TIMEOUT)
+    got = [Path(p).name for p in paths]
+    for url, name, saved in zip(urls, expected, got, strict=False):
+        assert saved == name, (
+            f"download_all saved {url} as {saved!r}, expected {name!r}: NAME is the last segment of the URL's "
+            "path as written (no query, no fragment, no percent-decoding)"
+        )
+    assert sorted(p.name for p in dest.iterdir()) == sorted(expected), (
+        f"dest_dir holds {sorted(p.name for p in dest.iterdir())}, expected {sorted(expected)}"
+    )
