@@ -4,6 +4,7 @@ One module per concern:
 
 - ``catalog``: the exercises, their checks and points (the one list everything reads)
 - ``cli``: the command line; ``batch``: class-wide grading; ``edition``: the student edition
+- ``loop``: ``list`` and ``hint`` (the last grading, remembered in .grader/); ``watch``: regrade on save
 - ``runner``: one isolated child process per exercise, and the parent's verdicts
 - ``child``, ``plugin``, ``limits``, ``channel``, ``integrity``: inside and around that child
 - ``sandbox``, ``bootstrap``: how the child starts (``python -I``, bubblewrap where it works) and
