@@ -29,7 +29,7 @@ from grader.catalog import EXERCISES, Tier
 ROOT = Path(__file__).resolve().parent.parent
 
 # What a student receives, relative to the kit's root. Everything else stays behind.
-SHIPPED = ["exercises", "grader", "docs/SPEC.md", "noxfile.py", "pyproject.toml", "README.md", ".gitignore",
+SHIPPED = ["exercises", "grader", "docs/SPEC.md", "docs/spec-map.md", "noxfile.py", "pyproject.toml", "README.md", ".gitignore",
            ".github/workflows/grade.yml"]
 # Inside what ships, what does not: the suites of tiers that do not ship (today: hidden/), and
 # instructor-only modules.
