@@ -29,8 +29,8 @@ from grader.catalog import EXERCISES, Tier
 ROOT = Path(__file__).resolve().parent.parent
 
 # What a student receives, relative to the kit's root. Everything else stays behind.
-SHIPPED = ["exercises", "grader", "docs/SPEC.md", "docs/spec-map.md", "noxfile.py", "pyproject.toml", "README.md", ".gitignore",
-           ".github/workflows/grade.yml"]
+SHIPPED = ["exercises", "grader", "docs/SPEC.md", "docs/spec-map.md", "noxfile.py", "pyproject.toml", "README.md",
+           ".gitignore", ".github/workflows/grade.yml"]
 # Inside what ships, what does not: the suites of tiers that do not ship (today: hidden/), and
 # instructor-only modules.
 WITHHELD = [f"grader/suites/{tier.value}" for tier in Tier if not tier.shipped] + [
