@@ -53,6 +53,7 @@ CASES: dict[str, Expect] = {
     "sleeping_children": Expect(20, 20),
     "bounded_process_bomb": Expect(20, 20),
     "writes_fake_reports": Expect(19, message="increments were lost"),
+    "escape_sequences_in_message": Expect(15, message="ValueError"),
     "patches_pytest": Expect(0, message="modified the grader's environment"),
     "replaces_builtins": Expect(0, message="modified the grader's environment"),
     "forges_events": Expect(
@@ -108,7 +109,7 @@ def test_hostile_submission_is_graded_safely(case: str, tmp_path: Path) -> None:
     target = submission_with(tmp_path, {"counter": HOSTILE / f"{case}.py"})
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    fake_reports_before = {p for p in Path("/tmp").glob("*.json")}
+    fake_reports_before = set(Path("/tmp").glob("*.json"))
     started = time.monotonic()
     graded = grade(target, tmp_path, "--exercise", "counter", "--exercise", "semaphore_pool",
                    env={"TMPDIR": str(tmpdir)})
@@ -213,3 +214,15 @@ def test_switching_off_forced_preemption_earns_nothing(case: str, tmp_path: Path
     assert graded.exercise(other)["score"] == 20, "the other exercise lost points"
     assert not processes_mentioning(str(target)), "processes left behind"
     assert list(tmpdir.iterdir()) == [], f"temporary files left: {list(tmpdir.iterdir())}"
+
+
+def test_escape_sequences_in_a_failure_message_are_shown_escaped(tmp_path: Path) -> None:
+    """A message that would clear the terminal and draw a fake total reaches the student escaped."""
+    target = submission_with(tmp_path, {"counter": HOSTILE / "escape_sequences_in_message.py"})
+    summary = tmp_path / "summary.md"
+    graded = grade(target, tmp_path, "--exercise", "counter", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert "\x1b[2J" in all_messages(graded, "counter"), "the JSON report keeps the exact text"
+    for shown in (graded.stdout, summary.read_text()):
+        assert "\x1b" not in shown and "\r" not in shown and "\x07" not in shown
+        assert "\\x1b" in shown
+    assert "<b>" not in summary.read_text() and "**passed**" not in summary.read_text()
