@@ -2,8 +2,10 @@
 
 Both read the catalog and a small state file that ``python -m grader`` writes after each grading:
 ``.grader/exercises.json`` beside the submission folder ``exercises/`` (so in the repository root;
-the folder ignores itself in git). The file only remembers what the student last saw. It is never read for grading,
-so editing or deleting it changes nothing but this listing and the hint steps.
+the folder ignores itself in git). It is written only for a folder inside a project (its parent
+holds noxfile.py, pyproject.toml or .git), never beside a folder in /tmp. The file only remembers
+what the student last saw. It is never read for grading, so editing or deleting it changes nothing
+but this listing and the hint steps.
 
 This module imports only the standard library and the catalog, so ``nox -s list`` and
 ``nox -s hint`` run without a virtual environment.
@@ -53,6 +55,8 @@ def write_state(target: Path, data: dict[str, Any]) -> None:
 
     The grade has been printed already: a read-only folder must not turn it into an error.
     """
+    if not in_project(target):
+        return
     path = state_file(target)
     data = {**data, "version": STATE_VERSION}
     try:
@@ -69,6 +73,17 @@ def write_state(target: Path, data: dict[str, Any]) -> None:
             tmp.unlink(missing_ok=True)
     except OSError as exc:
         print(f"grader: note: could not record this grading for `list` ({exc})", file=sys.stderr)
+
+
+PROJECT_MARKERS = ("noxfile.py", "pyproject.toml", ".git")
+
+
+def in_project(target: Path) -> bool:
+    """True when *target* sits in a project folder (the kit's repository, a student's clone), the
+    only place the state is written: grading a folder in /tmp or a class's folder leaves nothing
+    beside it."""
+    parent = target.resolve().parent
+    return any((parent / marker).exists() for marker in PROJECT_MARKERS)
 
 
 def source_hash(module: Path) -> str:

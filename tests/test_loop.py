@@ -27,7 +27,15 @@ def report_entry(name: str, score: float, messages: list[str]) -> dict[str, obje
 def target(tmp_path: Path) -> Path:
     folder = tmp_path / "exercises"
     shutil.copytree(EXERCISES, folder)
+    (tmp_path / "noxfile.py").write_text("")  # a project folder, like the student's clone
     return folder
+
+
+def test_no_state_is_written_beside_a_folder_outside_a_project(tmp_path: Path) -> None:
+    folder = tmp_path / "submission"
+    shutil.copytree(EXERCISES, folder)
+    loop.record(folder, [report_entry("counter", 20, [])])
+    assert not (tmp_path / ".grader").exists()
 
 
 def test_list_shows_each_state_and_the_next_exercise(target: Path) -> None:
