@@ -126,7 +126,7 @@ def _is_visible_file(path: Path) -> bool:
 
 def is_empty(folder: Path) -> bool:
     """No file at all, hidden ones (.git, .DS_Store) aside, in the folder or below it."""
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for _dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         if any(not f.startswith(".") for f in filenames):
             return False

@@ -22,6 +22,7 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from grader.budgets import BACKSTOP_GRACE, IMPORT_TIMEOUT, OUTPUT_LIMIT
 
@@ -48,7 +49,7 @@ class CappedStream:
             self._stream.write("\n[grader: output limit reached, the rest is dropped]\n")  # type: ignore[attr-defined]
         return len(text)
 
-    def __getattr__(self, name: str) -> object:
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, encoding: the wrapped stream's
         return getattr(self._stream, name)
 
 

@@ -158,7 +158,8 @@ def student_readme(text: str) -> str:
     parts = STUDENT_PART.findall(text)
     if not parts:
         raise EditionError("README.md has no <!-- student-edition:start --> part: nothing to give students")
-    return "".join(lines[:1]) + "\n" + STUDENT_NOTE + "\n" + "".join(part.rstrip("\n") + "\n\n" for part in parts).rstrip("\n") + "\n"
+    body = "".join(part.rstrip("\n") + "\n\n" for part in parts).rstrip("\n")
+    return "".join(lines[:1]) + "\n" + STUDENT_NOTE + "\n" + body + "\n"
 
 
 def write_edition(outdir: Path, root: Path = ROOT) -> Edition:

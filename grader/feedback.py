@@ -133,7 +133,8 @@ def markdown(report: Mapping[str, Any] | None, *, name: str = "", found_in: str 
     lines = [f"# {_title(name)}", ""]
     if report is None:
         why = sanitize.markdown(error or "the grader produced no report")
-        lines += [f"**This submission could not be graded**: {why}. Your instructor has the details; this is not a score.",
+        lines += [f"**This submission could not be graded**: {why}. "
+                  "Your instructor has the details; this is not a score.",
                   ""]
         return "\n".join(lines)
     where = {"exercises/": "in `exercises/`", "top level": "at the top of the folder"}.get(

@@ -69,7 +69,7 @@ def _user_process_count() -> int:
 
 def session_members(sid: int) -> list[int]:
     """PIDs whose session id is *sid* (the child made its own session with start_new_session)."""
-    pids = []
+    pids: list[int] = []
     proc = Path("/proc")
     if not proc.is_dir():
         return pids

@@ -254,7 +254,8 @@ def figures(summary: ClassSummary) -> list[tuple[str, Any]]:
         x=[len(m.students) for m in top], y=[_label(m.text) for m in top], orientation="h",
         customdata=[_label(", ".join(sorted(m.exercises))) for m in top],
         hovertemplate="%{x} students<br>%{customdata}<extra></extra>", marker_color="#72b7b2"))
-    messages.update_layout(xaxis_title="students", xaxis_tickformat="d", xaxis_dtick=1 if len(summary.rows) <= 20 else None,
+    messages.update_layout(xaxis_title="students", xaxis_tickformat="d",
+                           xaxis_dtick=1 if len(summary.rows) <= 20 else None,
                            height=max(250, 30 * len(top) + 80), margin={"t": 20, "l": 10})
     return [("Score distribution per exercise", scores),
             ("Share of attempts failing each check", checks),

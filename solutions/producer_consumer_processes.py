@@ -10,7 +10,6 @@ the result queue has been drained (a process that still has queued data cannot e
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing as mp
 import queue
 import traceback

@@ -21,7 +21,8 @@ from tests.kit import MUTANTS, ROOT, SOLUTIONS
 NAMES = [e.name for e in catalog.EXERCISES]
 # The edition is built from git's HEAD: without a git checkout of the kit there is nothing to test.
 pytestmark = pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
-                                reason="the student edition is built from git HEAD: needs git and a checkout of the kit")
+                                reason="the student edition is built from git HEAD: needs git and a checkout "
+                                       "of the kit")
 # Words of the maintainers' and instructors' parts of the README: none belongs in the students'.
 NOT_FOR_STUDENTS = ["nox -s tests", "mutant", "nox -s compat", "nox -s power", "For instructors",
                     "For maintainers", "instructors:start", "student_kit", "--submissions", "solutions/"]
@@ -81,8 +82,8 @@ def grade_in(kit: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], d
     report = kit / "r.json"
     report.unlink(missing_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-m", "grader", "--json", str(report), "--quiet", *args], check=False, cwd=kit,
-                          capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run([sys.executable, "-m", "grader", "--json", str(report), "--quiet", *args], check=False,
+                          cwd=kit, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc, json.loads(report.read_text())
 

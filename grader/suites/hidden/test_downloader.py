@@ -29,7 +29,7 @@ def mod() -> ModuleType:
 def test_exactly_max_workers_requests_in_flight(mod: ModuleType, tmp_path: Path, workers: int) -> None:
     names = [f"part{i}.bin" for i in range(3 * workers)]
     barrier = threading.Barrier(workers, timeout=SHORT_TIMEOUT)
-    with serving({n: "ok" for n in names}, barrier=barrier) as server:
+    with serving(dict.fromkeys(names, "ok"), barrier=barrier) as server:
         urls = [server.url(n) for n in names]
         try:
             call_within(lambda: mod.download_all(urls, tmp_path, max_workers=workers), "download_all", TIMEOUT)
@@ -84,11 +84,12 @@ def test_paths_follow_url_order_when_downloads_finish_out_of_order(mod: ModuleTy
 def test_no_thread_is_left_running(mod: ModuleType, tmp_path: Path) -> None:
     before = threading.enumerate()
     names = [f"t{i}.bin" for i in range(8)]
-    with serving({**{n: "ok" for n in names}, "x.bin": "404"}) as server:
+    with serving({**dict.fromkeys(names, "ok"), "x.bin": "404"}) as server:
         call_within(lambda: mod.download_all([server.url(n) for n in names], tmp_path / "a", max_workers=4),
                     "download_all", TIMEOUT)
         left = threads_left_behind(before, grace=0.0)
-        assert not left, f"download_all returned with {len(left)} thread(s) still running: join them (or use `with` on the executor)"
+        assert not left, (f"download_all returned with {len(left)} thread(s) still running: "
+                          "join them (or use `with` on the executor)")
         with pytest.raises(mod.DownloadError):
             call_within(
                 lambda: mod.download_all([server.url(n) for n in names] + [server.url("x.bin")], tmp_path / "b",

@@ -31,7 +31,7 @@ def mod() -> ModuleType:
 def test_practice_max_workers_requests_overlap_under_preemption(mod: ModuleType, tmp_path: Path) -> None:
     names = [f"part{i}.bin" for i in range(2 * WORKERS)]
     barrier = threading.Barrier(WORKERS, timeout=SHORT_TIMEOUT)
-    with serving({n: "ok" for n in names}, barrier=barrier) as server:
+    with serving(dict.fromkeys(names, "ok"), barrier=barrier) as server:
         urls = [server.url(n) for n in names]
         with preempted():
             try:

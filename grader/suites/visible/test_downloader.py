@@ -50,7 +50,7 @@ def prove_it_downloads(mod: ModuleType, folder: Path) -> None:
 
 def test_broken_download_leaves_no_partial_file(mod: ModuleType, tmp_path: Path) -> None:
     prove_it_downloads(mod, tmp_path)
-    with serving({"cut.bin": "broken"}) as server, pytest.raises(Exception):
+    with serving({"cut.bin": "broken"}) as server, pytest.raises(Exception):  # noqa: B017 - SPEC: any error
         mod.download_file(server.url("cut.bin"), tmp_path / "cut.bin")
         pytest.fail("a connection dropped in the middle of the body should raise")
     left = leftovers(tmp_path, set())
@@ -65,7 +65,7 @@ def test_failed_download_does_not_clobber_an_existing_file(mod: ModuleType, tmp_
     dest = tmp_path / "keep.bin"
     dest.write_bytes(b"the old, good content")
     for kind in ("broken", "500"):
-        with serving({"keep.bin": kind}) as server, pytest.raises(Exception):
+        with serving({"keep.bin": kind}) as server, pytest.raises(Exception):  # noqa: B017 - SPEC: any error
             mod.download_file(server.url("keep.bin"), dest)
             pytest.fail(f"a failed download ({kind}) should raise")
         assert dest.exists() and dest.read_bytes() == b"the old, good content", (
@@ -78,7 +78,7 @@ def test_failed_download_does_not_clobber_an_existing_file(mod: ModuleType, tmp_
 def test_download_all_saves_every_url_in_order(mod: ModuleType, tmp_path: Path) -> None:
     names = [f"file{i}.dat" for i in range(6)]
     dest = tmp_path / "new" / "folder"
-    with serving({n: "ok" for n in names}) as server:
+    with serving(dict.fromkeys(names, "ok")) as server:
         urls = [server.url(n) for n in names]
         try:
             paths = call_within(lambda: mod.download_all(urls, dest, max_workers=3), "download_all", TIMEOUT)
@@ -87,7 +87,8 @@ def test_download_all_saves_every_url_in_order(mod: ModuleType, tmp_path: Path) 
                         "dest_dir, with missing parents (mkdir(parents=True, exist_ok=True))")
     got = [Path(p).name for p in paths]
     assert got == names, f"download_all returned the files in the order {got}, expected the order of urls {names}"
-    assert [Path(p) for p in paths] == [dest / n for n in names], "download_all should return dest_dir / NAME for each URL"
+    assert [Path(p) for p in paths] == [dest / n for n in names], \
+        "download_all should return dest_dir / NAME for each URL"
     for name in names:
         assert (dest / name).read_bytes() == body_for(name), f"{name} was not saved correctly"
 
@@ -131,11 +132,13 @@ def test_failures_are_collected_in_download_error(mod: ModuleType, tmp_path: Pat
             pytest.fail("download_all should raise DownloadError when some URLs fail")
     errors = caught.value.errors
     failed = {server.url("bad.bin"), server.url("cut.bin")}
-    assert set(errors) == failed, f"DownloadError.errors has keys {sorted(errors)}, expected the failed URLs {sorted(failed)}"
+    assert set(errors) == failed, \
+        f"DownloadError.errors has keys {sorted(errors)}, expected the failed URLs {sorted(failed)}"
     assert all(isinstance(e, BaseException) for e in errors.values()), "errors must map each URL to its exception"
     for name in ("ok1.bin", "ok2.bin"):
         assert (tmp_path / name).read_bytes() == body_for(name), f"{name} succeeded, its file must stay"
-    assert leftovers(tmp_path, {"ok1.bin", "ok2.bin"}) == [], f"files left for failed URLs: {leftovers(tmp_path, {'ok1.bin', 'ok2.bin'})}"
+    left = leftovers(tmp_path, {"ok1.bin", "ok2.bin"})
+    assert left == [], f"files left for failed URLs: {left}"
 
 
 def test_names_are_the_last_path_segment_as_written(mod: ModuleType, tmp_path: Path) -> None:

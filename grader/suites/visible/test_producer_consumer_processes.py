@@ -27,7 +27,8 @@ def test_results_come_back_in_input_order(mod: ModuleType) -> None:
     results = run(mod, range(30), process_work.square, workers=2, capacity=4)
     expected = [x * x for x in range(30)]
     if results != expected:
-        wrong = next((i for i, (a, b) in enumerate(zip(results, expected)) if a != b), min(len(results), 30))
+        pairs = enumerate(zip(results, expected, strict=False))
+        wrong = next((i for i, (a, b) in pairs if a != b), min(len(results), 30))
         got = results[wrong] if wrong < len(results) else "nothing"
         pytest.fail(
             f"run_pipeline(range(30), square) returned {len(results)} results; at position {wrong} it "
@@ -53,7 +54,8 @@ def test_every_start_method_is_used_and_works(mod: ModuleType, method: str) -> N
             "start_method='spawn' was not used: pass it to multiprocessing.get_context()"
         )
     else:
-        assert os.getpid() not in parents, "start_method='forkserver' was not used: the workers were not started by a fork server"
+        assert os.getpid() not in parents, \
+            "start_method='forkserver' was not used: the workers were not started by a fork server"
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [({"workers": 0}, "workers"), ({"capacity": 0}, "capacity")])

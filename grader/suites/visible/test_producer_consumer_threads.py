@@ -225,7 +225,8 @@ def test_timeouts_hold_while_other_callers_are_woken(mod: ModuleType) -> None:
 def test_pipeline_with_no_producers_returns_an_empty_list(mod: ModuleType) -> None:
     before = threading.enumerate()
     consumed: list[object] = []
-    for producers in ([], [[], iter(())]):
+    cases: list[list[object]] = [[], [[], iter(())]]
+    for producers in cases:
         results = call_within(lambda: mod.run_pipeline(producers, consumed.append, consumers=2),  # noqa: B023
                               f"run_pipeline({producers!r}, ...)", why="with no items it must return [] at once")
         assert list(results) == [], f"run_pipeline({producers!r}, ...) returned {results!r}, expected []"

@@ -1,9 +1,7 @@
 """A correct pipeline on multiprocessing.Pool: apply_async with a sliding window of capacity + workers
 tasks, results gathered by index; a dead worker is noticed by polling the pool's processes."""
 
-import itertools
 import multiprocessing as mp
-import time
 
 
 class WorkerError(Exception):

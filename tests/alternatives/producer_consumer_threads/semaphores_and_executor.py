@@ -3,7 +3,7 @@ waking waiters by releasing extra permits; the pipeline runs on a ThreadPoolExec
 
 import threading
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor, wait, FIRST_EXCEPTION
+from concurrent.futures import ThreadPoolExecutor, wait
 
 
 class Closed(Exception):

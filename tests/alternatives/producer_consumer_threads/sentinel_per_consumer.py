@@ -2,7 +2,6 @@
 one sentinel per consumer instead of close(), and records the first error in a list."""
 
 import threading
-import time
 from collections import deque
 
 _STOP = object()
