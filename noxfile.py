@@ -130,6 +130,7 @@ def freethreaded(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff (rules chosen in pyproject.toml) on the whole kit, and mypy on grader/."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.install("-e", ".[instructor,watch]")  # mypy follows grader's imports: pytest, jinja2, watchfiles
     session.run("ruff", "check", ".")
     session.run("mypy", "grader")
 
