@@ -81,3 +81,24 @@ def zero_waits_for_one(x: int) -> int:
     elif x == 1:
         (folder / "finished-1").touch()
     return x * 10
+
+
+def meet_three(x: int) -> int:
+    """Arrive with this worker's pid, wait until three different workers have arrived; return the pid.
+
+    With ``workers=3`` the first three items are taken by three processes that wait for each other,
+    so every worker shows its pid; with fewer workers the meeting never happens (the pids say so).
+    """
+    global _waited  # noqa: PLW0603 - once per worker process: a second wait would only slow a wrong answer
+    folder = _marks()
+    (folder / f"pid-{os.getpid()}-{x}").touch()
+    deadline = time.monotonic() + RENDEZVOUS_TIMEOUT
+    while not _waited and time.monotonic() < deadline:
+        if len({name.split("-")[1] for name in os.listdir(folder) if name.startswith("pid-")}) >= 3:
+            break
+        time.sleep(0.005)
+    _waited = True
+    return os.getpid()
+
+
+_waited = False  # set in a worker once meet_three has waited there

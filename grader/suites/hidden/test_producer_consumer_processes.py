@@ -94,6 +94,16 @@ def test_two_workers_really_run_at_the_same_time(mod: ModuleType, marks: Path) -
     )
 
 
+def test_workers_processes_share_the_work(mod: ModuleType, marks: Path) -> None:
+    pids = run(mod, range(9), process_work.meet_three, "run_pipeline with three workers", workers=3, capacity=3)
+    caller = os.getpid()
+    assert caller not in pids, "work ran in the calling process: the workers must be separate processes"
+    assert len(set(pids)) == 3, (
+        f"with workers=3, work ran in {len(set(pids))} different process(es): start exactly `workers` "
+        "worker processes (not a fixed number, not one per CPU)"
+    )
+
+
 def test_results_are_returned_in_input_order(mod: ModuleType, marks: Path) -> None:
     results = run(mod, range(6), process_work.zero_waits_for_one, workers=2, capacity=2)
     assert results == [x * 10 for x in range(6)], (
