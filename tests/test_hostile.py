@@ -156,6 +156,7 @@ def test_interrupt_stops_grading_reports_what_it_had_and_leaves_nothing(tmp_path
         out, err = proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.communicate()  # reap it: a Popen left running warns later, inside another test
         pytest.fail("the grader did not stop within 10 s of the signal")
     assert proc.returncode == 130
     assert "downloader" in out and "TOTAL" in out, out
