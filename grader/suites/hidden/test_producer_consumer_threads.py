@@ -14,11 +14,11 @@ from types import ModuleType
 import pytest
 
 from grader.preempt import preempted
+from grader.suites.buffer_stress import check_buffer_under_stress
 from grader.testing import (
     LONG_TIMEOUT,
     SHORT_TIMEOUT,
     call_within,
-    run_threads,
     still_running,
     submission,
     threads_left_behind,
@@ -34,59 +34,8 @@ def mod() -> ModuleType:
     return submission("producer_consumer_threads")
 
 
-def _first_problem(received: dict[int, list[tuple[int, int]]]) -> str:
-    """Every item exactly once, and per consumer each producer's items in put order."""
-    everything = Multiset(item for items in received.values() for item in items)
-    expected = {(p, n) for p in range(PRODUCERS) for n in range(ITEMS)}
-    twice = [item for item, count in everything.items() if count > 1]
-    if twice:
-        return f"item {twice[0]} was consumed {everything[twice[0]]} times ({len(twice)} items more than once)"
-    missing = expected - set(everything)
-    if missing:
-        return f"{len(missing)} of {len(expected)} items were never consumed, e.g. {min(missing)}"
-    for consumer, items in received.items():
-        for producer in range(PRODUCERS):
-            seq = [n for p, n in items if p == producer]
-            if seq != sorted(seq):
-                return f"consumer {consumer} got producer {producer}'s items out of order: the buffer is not FIFO"
-    return ""
-
-
 def test_buffer_never_exceeds_capacity_and_delivers_each_item_once(mod: ModuleType) -> None:
-    capacity = 2
-    buffer = mod.BoundedBuffer(capacity)
-    received: dict[int, list[tuple[int, int]]] = {c: [] for c in range(CONSUMERS)}
-    most = [0]
-    done = threading.Event()
-
-    def probe() -> None:
-        while not done.is_set():
-            most[0] = max(most[0], len(buffer))
-
-    def work(i: int) -> None:
-        if i < PRODUCERS:
-            for n in range(ITEMS):
-                buffer.put((i, n), timeout=LONG_TIMEOUT)
-        else:
-            consumer = i - PRODUCERS
-            share = PRODUCERS * ITEMS // CONSUMERS + (consumer < PRODUCERS * ITEMS % CONSUMERS)
-            for _ in range(share):
-                received[consumer].append(buffer.get(timeout=LONG_TIMEOUT))
-
-    watcher = threading.Thread(target=probe, daemon=True)
-    watcher.start()
-    try:
-        with preempted():
-            run_threads(PRODUCERS + CONSUMERS, work, timed_waits_fail=True)  # a put or get that times out fails
-    finally:
-        done.set()
-        watcher.join(LONG_TIMEOUT)
-    assert most[0] <= capacity, (
-        f"the buffer held {most[0]} items, above its capacity {capacity}: a producer that woke up "
-        "did not re-check for room (use `while`, not `if`, around wait())"
-    )
-    problem = _first_problem(received)
-    assert not problem, problem
+    check_buffer_under_stress(mod, capacity=2, producers=PRODUCERS, consumers=CONSUMERS, items=ITEMS)
 
 
 def test_close_under_load_wakes_every_waiter(mod: ModuleType) -> None:
