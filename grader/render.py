@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import sys
 import textwrap
-import tokenize
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -54,29 +52,6 @@ def fit_block(text: str, width: int, *, indent: str = "") -> list[str]:
 def _wrap(text: str, limit: int, first: str, rest: str) -> list[str]:
     return textwrap.wrap(text, limit, initial_indent=first, subsequent_indent=rest,
                          break_on_hyphens=False) or [first.rstrip()]
-
-
-def shorten_code(source: str, width: int) -> str:
-    """One line of source cut to at most *width* columns at a token boundary, marked with "...".
-
-    For timelines, which show a source line per step: ``self._items.append(item)`` becomes
-    ``self._items.append( ...`` rather than ``self._items.app``.
-    """
-    source = source.strip()
-    if len(source) <= width:
-        return source
-    room = max(width - 4, 1)
-    ends = [0]
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.start[0] == 1:
-                ends.append(token.end[1])
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass  # an unclosed bracket at the end of the line: the tokens before it are enough
-    cut = max((end for end in ends if end <= room), default=0)
-    if cut == 0:  # one token longer than the room: cut at a space, or hard
-        cut = source.rfind(" ", 0, room) if " " in source[:room] else room
-    return source[:cut].rstrip() + " ..."
 
 
 def _points(value: float) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from grader.render import fit, fit_block, score_table, shorten_code, terminal_width
+from grader.explain import short_source
+from grader.render import fit, fit_block, score_table, terminal_width
 from grader.report import ExerciseResult, ExerciseStatus, Report, Status, TestResult
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -91,8 +92,8 @@ def test_a_line_breaks_between_words_never_inside_one() -> None:
 
 
 def test_long_source_is_shortened_at_a_token_boundary() -> None:
-    assert shorten_code("self._items.append(item_with_a_rather_long_name)", 30) == "self._items.append( ..."
-    assert shorten_code("x = 1", 30) == "x = 1"
+    assert short_source("self._items.append(item_with_a_rather_long_name)", 30) == "self._items.append( ..."
+    assert short_source("x = 1", 30) == "x = 1"
 
 
 @pytest.mark.parametrize(("columns", "expected"), [("40", 80), ("100", 100), ("300", 120)])
