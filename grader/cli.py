@@ -173,9 +173,16 @@ def grade(
 
 
 def stop_on_sigterm() -> None:
-    """Treat SIGTERM (a CI job cancelled, ``kill``) like Ctrl-C: report, end the children, clean up."""
+    """Treat SIGTERM (a CI job cancelled, ``kill``) like Ctrl-C: report, end the children, clean up.
+
+    SIGINT gets Python's own Ctrl-C handler back explicitly: a process started with SIGINT
+    ignored (a background job of a non-interactive shell, as some CI runners start their
+    scripts) inherits that, and Python then leaves it ignored, so Ctrl-C and a CI's cancel
+    (SIGINT first) would not stop the grading.
+    """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _raise_interrupt)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
