@@ -55,7 +55,7 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any, Optional
 
-from grader.budgets import SWITCH_PROBABILITY
+from grader.budgets import LEGACY_BLOCK_SWITCH_INTERVAL, SWITCH_PROBABILITY
 
 DEFAULT_PROBABILITY = SWITCH_PROBABILITY  # why this value: grader.budgets
 
@@ -75,6 +75,12 @@ _threading_settrace = threading.settrace
 _threading_setprofile = threading.setprofile
 _sleep = time.sleep
 _get_ident = _thread.get_ident
+_getswitchinterval = sys.getswitchinterval
+_setswitchinterval = sys.setswitchinterval
+# Python 3.10 and 3.11 refuse sys.settrace in one thread while another is inside it, and a thread
+# started under threading.settrace then dies before its target runs: see
+# grader.budgets.LEGACY_BLOCK_SWITCH_INTERVAL, which keeps the switch out of that window.
+_LEGACY_SETTRACE = sys.version_info < (3, 12)
 _MONITORING = getattr(sys, "monitoring", None)
 
 # (owner, attribute, value) that must still be in place whenever the harness runs.
@@ -475,17 +481,22 @@ def preempted(probability: float | None = None) -> Iterator[None]:
         raise SwitchingDisabled(f"{MESSAGE}: {before}")
     block = _Block(harness, harness.settings.probability if probability is None else probability)
     harness.active += 1
+    interval = _getswitchinterval()
+    if _LEGACY_SETTRACE:
+        _setswitchinterval(LEGACY_BLOCK_SWITCH_INTERVAL)
     block.start()
     try:
         yield
     except BaseException:
         harness.active -= 1
         problem = block.verdict(block.stop())
+        _setswitchinterval(interval)
         if problem:
             raise SwitchingDisabled(problem) from None
         raise
     harness.active -= 1
     problem = block.verdict(block.stop())
+    _setswitchinterval(interval)
     if problem:
         raise SwitchingDisabled(problem)
 

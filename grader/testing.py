@@ -68,6 +68,15 @@ def submission(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
+class ThreadStartFailed(RuntimeError):
+    """A thread of the check died before its body ran (an exception in its start-up).
+
+    Not the submission's fault: before 3.12 this is how a settrace race ends a thread (see
+    grader.budgets.LEGACY_BLOCK_SWITCH_INTERVAL). Reported as such rather than as the deadlock the
+    remaining threads then look like.
+    """
+
+
 class ThreadOutcome:
     """Results and exceptions of the threads started by :func:`run_threads`."""
 
@@ -100,8 +109,10 @@ def run_threads(
     """
     barrier = threading.Barrier(count)
     outcome = ThreadOutcome(count)
+    entered = [False] * count
 
     def body(index: int) -> None:
+        entered[index] = True
         try:
             barrier.wait(timeout)
             outcome.results[index] = target(index)
@@ -119,6 +130,11 @@ def run_threads(
                               horizon=0.0 if timed_waits_fail else None)
     if outcome.errors:
         raise outcome.errors[0][1]
+    lost = [t.name for i, t in enumerate(threads) if not entered[i] and not t.is_alive()]
+    if lost:  # the others then wait at the barrier for good: not the submission's deadlock
+        raise ThreadStartFailed(f"{len(lost)} {what}(s) ended before running anything ({lost[0]}): "
+                                "the thread failed to start, which is the grader's fault, not the "
+                                "submission's")
     if stuck:
         raise _hang(stuck, certain, timeout, f"{len(stuck)} {what}(s)")
     return outcome.results  # type: ignore[return-value]
