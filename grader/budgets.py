@@ -95,6 +95,10 @@ SEARCH_PROBABILITIES = (0.3, 0.1, 0.03)
 # a thread holds the lock makes every other thread queue behind it. 0.01 exposes the race just as
 # surely at a fraction of the cost.
 SWITCH_PROBABILITY = 0.01
+# A block whose submission code ran so many traced instructions that, at the block's switch
+# probability, the chance of no forced switch at all is below this, yet had none, was tampered with
+# (its random source replaced, say): at 0.01, 2,100 instructions. The check fails then.
+NO_SWITCH_CHANCE = 1e-9
 # The interpreter's switch interval inside a preempted block on Python 3.10 and 3.11, where a thread
 # that starts while another thread is inside sys.settrace dies before its target runs ("Cannot
 # install a trace function while another trace function is being installed": 3.11 guards settrace

@@ -40,9 +40,9 @@ reproducible up to the OS scheduler's own nondeterminism.
 
 from __future__ import annotations
 
+import _random
 import _thread
 import os
-import random
 import site
 import sys
 import sysconfig
@@ -55,7 +55,7 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any, Optional
 
-from grader.budgets import LEGACY_BLOCK_SWITCH_INTERVAL, SWITCH_PROBABILITY
+from grader.budgets import LEGACY_BLOCK_SWITCH_INTERVAL, NO_SWITCH_CHANCE, SWITCH_PROBABILITY
 
 DEFAULT_PROBABILITY = SWITCH_PROBABILITY  # why this value: grader.budgets
 
@@ -160,7 +160,10 @@ class _Harness:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.rng = random.Random(settings.seed)
+        # The C generator, and its method taken now, before the submission is imported: a submission
+        # that replaces random.Random.random (one line) would otherwise never be switched out.
+        self.rng = _random.Random(settings.seed)
+        self.random = self.rng.random
         self.loaders = _trusted_loaders()
         self.verdicts: dict[int, bool] = {}  # id(code) -> submission code?
         self.codes: list[CodeType] = []  # keeps classified code objects alive: ids stay unique
@@ -365,6 +368,8 @@ class _Block:
         self.opcodes: dict[int, int] = {}  # thread id -> traced opcodes in submission frames
         self.entered: dict[int, FrameType] = {}  # id(frame) -> submission frames entered in the block
         self.escaped: list[str] = []  # submission frames that returned without the tracer
+        self.probability = probability
+        self.switches_before = harness.switches
         self.tracer, self.local = self._make_tracer(probability)
         self.profiler = self._make_profiler()
         self.cells = [self._cells(self.tracer), self._cells(self.local), self._cells(self.profiler)]
@@ -377,7 +382,7 @@ class _Block:
     def _make_tracer(self, probability: float) -> tuple[TraceFunction, TraceFunction]:
         harness = self.harness
         is_submission = harness.is_submission_code
-        rng_random = harness.rng.random
+        rng_random = harness.random
         sleep, get_ident = _sleep, _get_ident
         traced_calls, opcodes = self.traced_calls, self.opcodes
 
@@ -456,6 +461,10 @@ class _Block:
                 problems.append(f"{calls - seen} of {calls} calls of its code in one thread ran untraced")
         if self.escaped:
             problems.append(f"{len(self.escaped)} of its frames switched tracing off ({self.escaped[0]})")
+        opcodes, forced = sum(self.opcodes.values()), self.harness.switches - self.switches_before
+        if not forced and self.probability > 0 and (1 - self.probability) ** opcodes < NO_SWITCH_CHANCE:
+            problems.append(f"not one of the {opcodes} instructions of its code traced in the block was "
+                            "followed by a forced switch")
         problems += self.harness.frame_access
         problems += [tampered] if (tampered := tampering()) else []
         if not problems:

@@ -90,3 +90,18 @@ def test_every_thread_started_in_a_block_runs_whatever_the_switch_interval(racy:
             assert sys.getswitchinterval() == pytest.approx(1e-6)
     finally:
         sys.setswitchinterval(saved)
+
+
+def test_a_block_without_a_single_forced_switch_is_reported(racy: object) -> None:
+    """Thousands of traced instructions without one forced switch at p = 0.01 cannot happen by
+    chance (below grader.budgets.NO_SWITCH_CHANCE): the random source was tampered with."""
+    harness = preempt._harness()
+    assert harness is not None
+    real = harness.random
+    harness.random = lambda: 1.0  # what a replaced random source would give the tracer
+    try:
+        with pytest.raises(preempt.SwitchingDisabled, match="followed by a forced switch"):
+            with preempt.preempted():
+                hammer(racy.Unlocked())  # type: ignore[attr-defined]
+    finally:
+        harness.random = real
