@@ -43,14 +43,32 @@ def _callables(module: ModuleType) -> dict[str, object]:
     return {key: value for key, value in list(vars(module).items()) if callable(value)}
 
 
+_METHOD_KINDS = (staticmethod, classmethod, property)
+
+
+def _methods(module: ModuleType) -> dict[tuple[type, str], object]:
+    """The methods of the classes *module* defines: ``GraderPlugin.pytest_runtest_logfinish``
+    replaced on the class changes no module attribute, yet changes what every instance does."""
+    found: dict[tuple[type, str], object] = {}
+    for value in list(vars(module).values()):
+        if isinstance(value, type) and value.__module__ == module.__name__:
+            for key, member in list(vars(value).items()):
+                if callable(member) or isinstance(member, _METHOD_KINDS):
+                    found[(value, key)] = member
+    return found
+
+
 class Snapshot:
     """What the watched modules looked like before the submission was imported."""
 
     def __init__(self) -> None:
         self._modules: dict[str, tuple[ModuleType, dict[str, object]]] = {}
+        self._methods: dict[tuple[type, str], object] = {}
         for name, module in list(sys.modules.items()):
             if module is not None and _watched(name):
                 self._modules[name] = (module, _callables(module))
+                if name.split(".")[0] == "grader":  # pytest changes a few of its own class members
+                    self._methods.update(_methods(module))  # while it runs (Config, fixtures)
 
     def changes(self) -> str:
         """A student-readable description of what was patched, or '' when nothing was."""
@@ -63,6 +81,9 @@ class Snapshot:
             for key, value in before.items():
                 if now.get(key) is not value:
                     changed.append(f"{name}.{key}")
+        for (owner, key), member in self._methods.items():
+            if vars(owner).get(key) is not member:
+                changed.append(f"{owner.__module__}.{owner.__qualname__}.{key}")
         if changed:
             shown = ", ".join(changed[:5])
             return (

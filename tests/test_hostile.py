@@ -56,6 +56,7 @@ CASES: dict[str, Expect] = {
     "escape_sequences_in_message": Expect(15, message="ValueError"),
     "patches_pytest": Expect(0, message="modified the grader's environment"),
     "replaces_builtins": Expect(0, message="modified the grader's environment"),
+    "patches_grader_class": Expect(0, message="modified the grader's environment"),
     "forges_events": Expect(
         20, not_passed=("counts up and down, reset returns the old value",
                         "no lost updates, distinct return values under stress")
