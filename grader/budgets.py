@@ -99,17 +99,11 @@ SWITCH_PROBABILITY = 0.01
 # probability, the chance of no forced switch at all is below this, yet had none, was tampered with
 # (its random source replaced, say): at 0.01, 2,100 instructions. The check fails then.
 NO_SWITCH_CHANCE = 1e-9
-# The interpreter's switch interval inside a preempted block on Python 3.10 and 3.11, where a thread
-# that starts while another thread is inside sys.settrace dies before its target runs ("Cannot
-# install a trace function while another trace function is being installed": 3.11 guards settrace
-# with one process-wide flag, and the grader's audit hook, Python code, runs inside settrace and can
-# be switched out there). The switch that does it is the one the interval forces: a thread waiting
-# that long for the GIL makes the holder drop it at its next check. It took correct code's worker
-# threads 5 times in 10 gradings on a loaded machine. Inside the block the forced switches
-# (time.sleep(0) in the submission's bytecode) do the switching; a forced drop would need a thread
-# to hold the GIL this long without releasing it. Measured on the counter mutants (3.11, 2 gradings
-# each): every one caught in the same run as with the default 0.005 s.
-LEGACY_BLOCK_SWITCH_INTERVAL = 10.0
+# On Python 3.10 and 3.11, sys.settrace/sys.setprofile refused because another thread is inside one
+# of them (grader.preempt._LEGACY_SETTRACE) are tried again after this pause, for this long: the
+# other thread is done within microseconds, unless it was switched out (milliseconds).
+HOOK_RETRY_PAUSE = 0.0005
+HOOK_RETRY_SECONDS = 5.0
 
 # -- sizes and resource limits of the grading child (grader.child, grader.limits) ----------------
 # print() output passed on per stream by the child; the rest is dropped (tens of MB would spend the

@@ -55,7 +55,7 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any, Optional
 
-from grader.budgets import LEGACY_BLOCK_SWITCH_INTERVAL, NO_SWITCH_CHANCE, SWITCH_PROBABILITY
+from grader.budgets import HOOK_RETRY_PAUSE, HOOK_RETRY_SECONDS, NO_SWITCH_CHANCE, SWITCH_PROBABILITY
 
 DEFAULT_PROBABILITY = SWITCH_PROBABILITY  # why this value: grader.budgets
 
@@ -75,12 +75,16 @@ _threading_settrace = threading.settrace
 _threading_setprofile = threading.setprofile
 _sleep = time.sleep
 _get_ident = _thread.get_ident
-_getswitchinterval = sys.getswitchinterval
-_setswitchinterval = sys.setswitchinterval
-# Python 3.10 and 3.11 refuse sys.settrace in one thread while another is inside it, and a thread
-# started under threading.settrace then dies before its target runs: see
-# grader.budgets.LEGACY_BLOCK_SWITCH_INTERVAL, which keeps the switch out of that window.
-_LEGACY_SETTRACE = sys.version_info < (3, 12)
+_monotonic = time.monotonic
+_start_new_thread = getattr(threading, "_start_new_thread", None)
+# Python 3.10 and 3.11 refuse sys.settrace (and sys.setprofile) in one thread while another thread
+# is inside it: one process-wide flag, "Cannot install a trace function while another trace function
+# is being installed". The grader's audit hook is Python code that runs inside settrace, and a
+# thread switch there made a thread that threading.settrace had told to install the tracer die in
+# its start-up, before its target ran: correct code then "deadlocked" (4 of 10 gradings of
+# solutions/ on a loaded machine). On those versions a block starts each new thread through
+# _LegacyStart instead, which installs the hooks itself and tries again when refused.
+_LEGACY_SETTRACE = sys.version_info < (3, 12) and _start_new_thread is not None
 _MONITORING = getattr(sys, "monitoring", None)
 
 # (owner, attribute, value) that must still be in place whenever the harness runs.
@@ -374,6 +378,7 @@ class _Block:
         self.profiler = self._make_profiler()
         self.cells = [self._cells(self.tracer), self._cells(self.local), self._cells(self.profiler)]
         self.previous: tuple[Any, Any, Any, Any] = (None, None, None, None)
+        self.starter: _LegacyStart | None = None  # threading._start_new_thread during the block (3.10/3.11)
 
     @staticmethod
     def _cells(function: Callable[..., Any]) -> tuple[object, ...]:
@@ -427,10 +432,14 @@ class _Block:
     def start(self) -> None:
         self.previous = (_gettrace(), _getprofile(), threading._trace_hook,  # type: ignore[attr-defined]
                          threading._profile_hook)
-        _threading_setprofile(self.profiler)
-        _threading_settrace(self.tracer)
-        _setprofile(self.profiler)
-        _settrace(self.tracer)
+        if _LEGACY_SETTRACE:
+            self.starter = _LegacyStart(self.tracer, self.profiler)
+            threading._start_new_thread = self.starter  # type: ignore[attr-defined]
+        else:
+            _threading_setprofile(self.profiler)
+            _threading_settrace(self.tracer)
+        _installed(_setprofile, self.profiler)
+        _installed(_settrace, self.tracer)
 
     def stop(self) -> list[str]:
         """Restore the previous functions; what was wrong with the hooks at the end of the block."""
@@ -439,13 +448,18 @@ class _Block:
             wrong.append("the tracer was gone from the thread that ran the block")
         if _getprofile() is not self.profiler:
             wrong.append("the profiler was gone from the thread that ran the block")
-        if threading._trace_hook is not self.tracer:  # type: ignore[attr-defined]
-            wrong.append("threading's trace hook was changed")
-        if threading._profile_hook is not self.profiler:
-            wrong.append("threading's profile hook was changed")
         previous_trace, previous_profile, thread_trace, thread_profile = self.previous
-        _settrace(previous_trace)
-        _setprofile(previous_profile)
+        hooks = (None, None) if _LEGACY_SETTRACE else (self.tracer, self.profiler)
+        if threading._trace_hook is not hooks[0]:  # type: ignore[attr-defined]
+            wrong.append("threading's trace hook was changed")
+        if threading._profile_hook is not hooks[1]:
+            wrong.append("threading's profile hook was changed")
+        if _LEGACY_SETTRACE:
+            if threading._start_new_thread is not self.starter:  # type: ignore[attr-defined]
+                wrong.append("threading's thread start was changed")
+            threading._start_new_thread = _start_new_thread  # type: ignore[attr-defined]
+        _installed(_settrace, previous_trace)
+        _installed(_setprofile, previous_profile)
         _threading_settrace(thread_trace)
         _threading_setprofile(thread_profile)
         return wrong
@@ -474,6 +488,44 @@ class _Block:
                 "this check cannot be passed that way")
 
 
+def _installed(setter: Callable[[Any], None], function: Any) -> None:
+    """``setter(function)`` (sys.settrace or sys.setprofile), tried again for a moment while
+    Python 3.10/3.11 refuse it because another thread is inside one of them (see _LEGACY_SETTRACE)."""
+    deadline = _monotonic() + HOOK_RETRY_SECONDS
+    while True:
+        try:
+            setter(function)
+            return
+        except RuntimeError:
+            if not _LEGACY_SETTRACE or _monotonic() > deadline:
+                raise
+            _sleep(HOOK_RETRY_PAUSE)
+
+
+class _LegacyStart:
+    """``threading._start_new_thread`` during a block on 3.10/3.11: the new thread installs the
+    block's profiler and tracer itself (retrying while refused), then runs threading's bootstrap.
+
+    threading.settrace would make the thread's bootstrap call sys.settrace once, unguarded, and the
+    thread dies when that call is refused. A class, not a closure: stop() checks that this very
+    object is still in place.
+    """
+
+    def __init__(self, tracer: TraceFunction, profiler: Callable[[FrameType, str, Any], None]) -> None:
+        self.tracer, self.profiler = tracer, profiler
+
+    def __call__(self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: Any = None) -> int:
+        tracer, profiler = self.tracer, self.profiler
+
+        def start() -> None:
+            _installed(_setprofile, profiler)
+            _installed(_settrace, tracer)
+            function(*args, **(kwargs or {}))
+
+        assert _start_new_thread is not None
+        return _start_new_thread(start, ())
+
+
 @contextmanager
 def preempted(probability: float | None = None) -> Iterator[None]:
     """Force thread switches at random bytecodes of the submission while the block runs.
@@ -490,22 +542,17 @@ def preempted(probability: float | None = None) -> Iterator[None]:
         raise SwitchingDisabled(f"{MESSAGE}: {before}")
     block = _Block(harness, harness.settings.probability if probability is None else probability)
     harness.active += 1
-    interval = _getswitchinterval()
-    if _LEGACY_SETTRACE:
-        _setswitchinterval(LEGACY_BLOCK_SWITCH_INTERVAL)
     block.start()
     try:
         yield
     except BaseException:
         harness.active -= 1
         problem = block.verdict(block.stop())
-        _setswitchinterval(interval)
         if problem:
             raise SwitchingDisabled(problem) from None
         raise
     harness.active -= 1
     problem = block.verdict(block.stop())
-    _setswitchinterval(interval)
     if problem:
         raise SwitchingDisabled(problem)
 

@@ -77,17 +77,16 @@ def test_trace_functions_are_restored_after_the_block(racy: object) -> None:
 def test_every_thread_started_in_a_block_runs_whatever_the_switch_interval(racy: object) -> None:
     """Before 3.12 a thread started while another is inside ``sys.settrace`` dies before its target
     runs, and the grader's audit hook (Python code) runs inside settrace: a switch there killed
-    worker threads of correct submissions under load. The block keeps that switch from happening
-    (grader.budgets.LEGACY_BLOCK_SWITCH_INTERVAL) and gives the process its interval back."""
+    worker threads of correct submissions under load. On those versions the block starts threads
+    through grader.preempt._LegacyStart, which installs the hooks itself and tries again."""
     saved = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # a forced switch at nearly every chance: an open race shows at once
     try:
-        for _ in range(60):
+        for _ in range(150):
             counter = racy.Locked()  # type: ignore[attr-defined]
             with preempt.preempted():
-                run_threads(THREADS, lambda i: [counter.increment() for _ in range(20)])  # ThreadStartFailed
+                run_threads(THREADS, lambda i, c=counter: [c.increment() for _ in range(20)])  # ThreadStartFailed
             assert counter.value == THREADS * 20
-            assert sys.getswitchinterval() == pytest.approx(1e-6)
     finally:
         sys.setswitchinterval(saved)
 
