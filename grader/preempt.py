@@ -104,7 +104,12 @@ _ORIGINALS: tuple[tuple[object, str, object], ...] = tuple(
 
 # Frame access that submission code has no reason for: attributes whose reading is audited.
 _FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
-_FRAME_EVENTS = frozenset({"sys._getframe", "gc.get_objects", "gc.get_referrers", "gc.get_referents"})
+_FRAME_EVENTS = frozenset({"sys._getframe", "sys._current_frames", "sys._current_exceptions",
+                           "gc.get_objects", "gc.get_referrers", "gc.get_referents"})
+# Standard-library functions that hand frames to their caller: a frame reached through one of them
+# counts as reached by whoever called it (module, function name; "*" for any function).
+_FRAME_GIVERS = frozenset({("inspect", "*"), ("traceback", "walk_stack"), ("traceback", "walk_tb"),
+                           ("logging", "<lambda>")})
 _CODE_EVENTS = frozenset({"compile", "exec", "code.__new__", "function.__new__"})
 _TRACE_EVENTS = frozenset({"sys.settrace", "sys.setprofile"})
 _WATCHED = _FRAME_EVENTS | _CODE_EVENTS | _TRACE_EVENTS | {
@@ -256,8 +261,6 @@ def _install_hook(first: _Harness) -> None:
             return
         if event == "object.__setattr__" and args[1] != "__code__":
             return
-        if event == "sys._getframe" and not harness_box[0].active:
-            return  # frequent (logging, the interleaving search); only blocks need it
         tid = _get_ident()
         if tid in busy:
             return
@@ -282,14 +285,31 @@ def _record(harness: _Harness, event: str, args: tuple[Any, ...], caller: FrameT
     elif event == "object.__setattr__":
         event, args = "function.__code__", (args[2],)
     if event in _FRAME_EVENTS or event.rpartition(".")[2] in _FRAME_ATTRIBUTES:
-        if event == "sys._getframe" and caller.f_globals.get("__name__") == "inspect":
-            caller = caller.f_back or caller
+        caller = _frame_requester(caller)
         if harness.is_submission_code(caller.f_code, caller.f_globals):
             harness.frame_access.append(f"it reached for frame objects ({event})")
+            raise FrameAccessDenied(f"exercise code may not reach frame objects ({event}): the grader "
+                                    "refuses it, and the checks under forced switches fail")
         return
     filename = _code_filename(event, args)
     if filename and harness.excluded_file(filename) and harness.is_submission_code(caller.f_code, caller.f_globals):
         harness.problems.append(f"it made code that claims to be {filename!r} ({event})")
+
+
+class FrameAccessDenied(RuntimeError):
+    """Raised in submission code that asks for frame objects (``sys._getframe``, ``gc.get_objects``,
+    ``tb_frame``...): with a frame it could walk to the grader's own objects and rewrite them."""
+
+
+def _frame_requester(caller: FrameType) -> FrameType:
+    """Who asked for a frame: *caller*, or, when that is a standard-library function that hands
+    frames to its caller (``inspect.currentframe``, ``traceback.walk_stack``), the one above it."""
+    while caller.f_back is not None:
+        module, name = caller.f_globals.get("__name__"), caller.f_code.co_name
+        if (module, name) not in _FRAME_GIVERS and (module, "*") not in _FRAME_GIVERS:
+            break
+        caller = caller.f_back
+    return caller
 
 
 def _code_filename(event: str, args: tuple[Any, ...]) -> str:
@@ -537,7 +557,7 @@ def preempted(probability: float | None = None) -> Iterator[None]:
     harness = _harness()
     if harness is None:
         raise RuntimeError("grader.preempt.configure() must be called before preempted()")
-    before = tampering() or "; ".join(harness.frame_access)
+    before = tampering() or "; ".join(dict.fromkeys(harness.frame_access))
     if before:
         raise SwitchingDisabled(f"{MESSAGE}: {before}")
     block = _Block(harness, harness.settings.probability if probability is None else probability)
