@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import _random
 import _thread
+import importlib.machinery
 import os
 import site
 import sys
@@ -52,7 +53,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import CodeType, FrameType
+from types import CodeType, FrameType, FunctionType, ModuleType
 from typing import Any, Optional
 
 from grader.budgets import HOOK_RETRY_PAUSE, HOOK_RETRY_SECONDS, NO_SWITCH_CHANCE, SWITCH_PROBABILITY
@@ -199,24 +200,31 @@ class _Harness:
         return verdict
 
     def _genuine(self, filename: str, globals_: dict[str, Any]) -> bool:
-        """The code runs in the namespace of a module loaded by a standard loader from *filename*."""
-        name = globals_.get("__name__")
-        module = sys.modules.get(name) if isinstance(name, str) else None
-        if module is None or getattr(module, "__dict__", None) is not globals_:
+        """The code runs in the namespace of a module loaded by a standard loader from *filename*.
+
+        Runs inside the audit hook, so it reads only exact built-in types (a str subclass's
+        ``__eq__``, a module object's property, a dict subclass's ``get``): submission code that ran
+        in here could reach the hook's own frame, where no audit event stops it.
+        """
+        name = dict.get(globals_, "__name__") if isinstance(globals_, dict) else None
+        module = sys.modules.get(name) if type(name) is str else None
+        if type(module) is not ModuleType or module.__dict__ is not globals_:
             return False
-        loader = getattr(getattr(module, "__spec__", None), "loader", None)
+        spec = dict.get(globals_, "__spec__")
+        loader = spec.loader if type(spec) is importlib.machinery.ModuleSpec else None
         kind = loader if isinstance(loader, type) else type(loader)
-        if kind not in self.loaders and not self._kit_loader(kind):
+        if not any(kind is known for known in self.loaders) and not self._kit_loader(kind):
             return False
         if filename.startswith("<frozen "):
-            return kind.__name__ == "FrozenImporter"
-        return getattr(module, "__file__", None) == filename
+            return kind is importlib.machinery.FrozenImporter
+        file = dict.get(globals_, "__file__")
+        return type(file) is str and file == filename
 
     def _kit_loader(self, kind: type) -> bool:
         """A standard loader subclassed by the kit (grader/bootstrap.py's source-only loader)."""
         if not issubclass(kind, self.loaders) or kind.__mro__[1] not in self.loaders:
             return False
-        functions = [value for value in vars(kind).values() if hasattr(value, "__code__")]
+        functions = [value for value in vars(kind).values() if type(value) is FunctionType]
         return bool(functions) and all(f.__code__.co_filename.startswith(self.settings.kit) for f in functions)
 
     def caller_is_submission(self, frame: FrameType | None) -> bool:
@@ -314,10 +322,9 @@ def _frame_requester(caller: FrameType) -> FrameType:
 
 def _code_filename(event: str, args: tuple[Any, ...]) -> str:
     """The file name a compiled or created code object will carry."""
-    if event == "compile":
-        return str(args[1]) if len(args) > 1 else ""
-    if event == "code.__new__":
-        return str(args[1]) if len(args) > 1 else ""
+    if event in ("compile", "code.__new__"):  # exact str only: a subclass's __str__ is its code
+        name = args[1] if len(args) > 1 else ""
+        return name if type(name) is str else os.fsdecode(name) if type(name) is bytes else ""
     first = args[0] if args else None
     return first.co_filename if isinstance(first, CodeType) else ""
 
