@@ -160,6 +160,7 @@ def main(argv: list[str]) -> None:
 
     def load_submission() -> None:
         sys.pycache_prefix = None  # the suites are in; the submission's imports may use bytecode
+        snapshot.extend()  # the suites' modules, collected since the snapshot was taken
         problem = import_submission(exercise.name)
         if problem:
             sender.send("import_error", message=problem)

@@ -43,6 +43,16 @@ def _callables(module: ModuleType) -> dict[str, object]:
     return {key: value for key, value in list(vars(module).items()) if callable(value)}
 
 
+def _recorded(name: str, module: ModuleType) -> dict[str, object]:
+    """What must not change in *module*: its functions and classes, and for a suite every global
+    (``THREADS = 1`` or ``preempted = nullcontext`` in a suite's namespace changes what it checks)."""
+    if name.startswith("grader.suites."):
+        mutable = set(vars(module).get("MUTABLE_GLOBALS", ()))  # those a check itself sets
+        return {key: value for key, value in list(vars(module).items())
+                if not key.startswith("__") and key not in mutable}
+    return _callables(module)
+
+
 _METHOD_KINDS = (staticmethod, classmethod, property)
 
 
@@ -64,11 +74,17 @@ class Snapshot:
     def __init__(self) -> None:
         self._modules: dict[str, tuple[ModuleType, dict[str, object]]] = {}
         self._methods: dict[tuple[type, str], object] = {}
+        self.extend()
+
+    def extend(self) -> None:
+        """Also watch the modules imported since: the suites, which pytest collects after the
+        snapshot is first taken and before the submission is imported (call it then)."""
         for name, module in list(sys.modules.items()):
-            if module is not None and _watched(name):
-                self._modules[name] = (module, _callables(module))
-                if name.split(".")[0] == "grader":  # pytest changes a few of its own class members
-                    self._methods.update(_methods(module))  # while it runs (Config, fixtures)
+            if module is None or not _watched(name) or name in self._modules:
+                continue
+            self._modules[name] = (module, _recorded(name, module))
+            if name.split(".")[0] == "grader":  # pytest changes a few of its own class members
+                self._methods.update(_methods(module))  # while it runs (Config, fixtures)
 
     def changes(self) -> str:
         """A student-readable description of what was patched, or '' when nothing was."""
