@@ -58,6 +58,7 @@ CASES: dict[str, Expect] = {
     "replaces_builtins": Expect(0, message="modified the grader's environment"),
     "patches_grader_class": Expect(0, message="modified the grader's environment"),
     "patches_suite_globals": Expect(0, message="modified the grader's environment"),
+    "fakes_threading_for_the_suites": Expect(0, message="modified the grader's environment"),
     "walks_frames_to_the_channel": Expect(6, message="it reached for frame objects"),
     "forges_events": Expect(
         20, not_passed=("counts up and down, reset returns the old value",
