@@ -144,7 +144,7 @@ def main(argv: list[str]) -> None:
 
     import pytest
 
-    from grader import catalog, preempt
+    from grader import catalog, preempt, rigging
     from grader.channel import Sender
     from grader.integrity import Snapshot
     from grader.plugin import GraderPlugin
@@ -165,7 +165,7 @@ def main(argv: list[str]) -> None:
         if problem:
             sender.send("import_error", message=problem)
             os._exit(0)
-        tampering = snapshot.changes() or preempt.tampering()
+        tampering = snapshot.changes() or preempt.tampering() or rigging.rigged(Path(args.target))
         if tampering:
             sender.send("tampered", message=tampering)
             os._exit(0)

@@ -59,6 +59,8 @@ CASES: dict[str, Expect] = {
     "patches_grader_class": Expect(0, message="modified the grader's environment"),
     "patches_suite_globals": Expect(0, message="modified the grader's environment"),
     "fakes_threading_for_the_suites": Expect(0, message="modified the grader's environment"),
+    "value_equal_to_everything": Expect(0, message="values lie about themselves"),
+    "value_is_an_always_equal_object": Expect(0, message="values lie about themselves"),
     "walks_frames_to_the_channel": Expect(6, message="it reached for frame objects"),
     "forges_events": Expect(
         20, not_passed=("counts up and down, reset returns the old value",
