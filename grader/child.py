@@ -156,6 +156,7 @@ def main(argv: list[str]) -> None:
     exercise = catalog.get(args.exercise)
     preempt.configure(target=args.target, seed=args.seed)
     snapshot = Snapshot()
+    snapshot.watch(rigging.disarm())  # unittest.mock.ANY and pytest.approx compare by identity
     sender.send("hello", pid=os.getpid())
 
     def load_submission() -> None:

@@ -89,6 +89,10 @@ class Snapshot:
             if name.split(".")[0] == "grader":  # pytest changes a few of its own class members
                 self._methods.update(_methods(module))  # while it runs (Config, fixtures)
 
+    def watch(self, members: Iterable[tuple[type, str, object]]) -> None:
+        """Also report a change of these class members (class, name, value now)."""
+        self._methods.update({(owner, name): value for owner, name, value in members})
+
     def changes(self) -> str:
         """A student-readable description of what was patched, or '' when nothing was."""
         changed = []

@@ -87,6 +87,42 @@ def _constant_comparison(cls: type) -> str:
     return ""
 
 
+def _identity_eq(self: object, other: object) -> bool:
+    return self is other
+
+
+def _identity_ne(self: object, other: object) -> bool:
+    return self is not other
+
+
+def _liars() -> list[type]:
+    """Classes of the standard library and of pytest whose instances say they equal what they are
+    compared with (``unittest.mock.ANY``, ``pytest.approx(x, abs=1e9)``): a submission needs no class of
+    its own to return one."""
+    import unittest.mock
+
+    from _pytest import python_api
+
+    found: list[type] = [type(unittest.mock.ANY)]
+    pending: list[type] = [python_api.ApproxBase]
+    while pending:
+        kind = pending.pop()
+        found.append(kind)
+        pending += kind.__subclasses__()
+    return found
+
+
+def disarm() -> list[tuple[type, str, object]]:
+    """Make the known liars compare by identity, in the grading child, before the import (the kit
+    compares with neither). Returns (class, name, method) for the child's snapshot to watch."""
+    watched: list[tuple[type, str, object]] = []
+    for kind in _liars():
+        for name, method in (("__eq__", _identity_eq), ("__ne__", _identity_ne)):
+            setattr(kind, name, method)
+            watched.append((kind, name, method))
+    return watched
+
+
 def rigged(target: Path) -> str:
     """A student-readable sentence when a class of the submission is a value that lies, else ''."""
     problems = []
