@@ -203,6 +203,13 @@ def _not_submitted(exercise: Exercise, target: Path) -> tuple[ExerciseStatus, st
     no attempt, whatever its checks would say.
     """
     module = target / exercise.filename
+    outside = _links_outside(target)
+    if outside:
+        return ExerciseStatus.IMPORT_ERROR, (
+            f"{outside[0]} is a symbolic link to a file outside the submission folder: submit the "
+            "file itself (a link could point at a reference solution or a classmate's work on the "
+            "grading machine)"
+        )
     if not module.is_file():
         return ExerciseStatus.NOT_SUBMITTED, (
             f"not submitted: there is no {exercise.filename} in the submission folder"
@@ -213,6 +220,19 @@ def _not_submitted(exercise: Exercise, target: Path) -> tuple[ExerciseStatus, st
             "still raises NotImplementedError); start at its first '# TODO:'"
         )
     return None
+
+
+def _links_outside(target: Path) -> list[str]:
+    """Names of the entries of the submission folder (and its sub-folders) that are symbolic links
+    leading outside it: what is graded must be the submission's own files."""
+    root = target.resolve()
+    found = []
+    for folder, dirs, files in os.walk(target):  # links to folders are listed, not followed
+        for name in sorted(dirs + files):
+            path = Path(folder, name)
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                found.append(str(path.relative_to(target)))
+    return sorted(found)
 
 
 def _any_failed(states: dict[str, CheckState]) -> bool:

@@ -78,3 +78,16 @@ def test_one_exercise_can_be_graded_alone(tmp_path: Path) -> None:
     assert [e["name"] for e in graded.report["exercises"]] == ["counter"]
     assert graded.report["seed"] == 7
     assert "--seed 7" in graded.stdout
+
+
+def test_a_module_that_links_outside_the_submission_is_not_graded(tmp_path: Path) -> None:
+    """A symbolic link to the reference solution (or to a classmate's file) on the grading machine
+    would be graded as the student's own work without the sandbox (which does not mount it)."""
+    target = tmp_path / "submission"
+    shutil.copytree(EXERCISES, target)
+    (target / "counter.py").unlink()
+    (target / "counter.py").symlink_to(SOLUTIONS / "counter.py")
+    graded = grade(target, tmp_path, "--exercise", "counter", "--sandbox", "none")
+    assert graded.exercise("counter")["score"] == 0
+    assert "counter.py is a symbolic link to a file outside the submission folder" in graded.exercise(
+        "counter")["message"]
