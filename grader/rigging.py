@@ -101,10 +101,11 @@ def _liars() -> list[type]:
     its own to return one."""
     import unittest.mock
 
-    from _pytest import python_api
+    import pytest
 
     found: list[type] = [type(unittest.mock.ANY)]
-    pending: list[type] = [python_api.ApproxBase]
+    scalar = type(pytest.approx(0))  # its base's module moved between pytest versions
+    pending = [kind for kind in scalar.__mro__ if kind.__name__ == "ApproxBase"] or [scalar]
     while pending:
         kind = pending.pop()
         found.append(kind)
