@@ -206,8 +206,8 @@ def _not_submitted(exercise: Exercise, target: Path) -> tuple[ExerciseStatus, st
     outside = _links_outside(target)
     if outside:
         return ExerciseStatus.IMPORT_ERROR, (
-            f"{outside[0]} is a symbolic link to a file outside the submission folder: submit the "
-            "file itself (a link could point at a reference solution or a classmate's work on the "
+            f"{outside[0]} is a symbolic link leading outside the submission folder: submit the "
+            "code itself (a link could point at a reference solution or a classmate's work on the "
             "grading machine)"
         )
     if not module.is_file():
@@ -222,15 +222,24 @@ def _not_submitted(exercise: Exercise, target: Path) -> tuple[ExerciseStatus, st
     return None
 
 
+IMPORTABLE = (".py", ".pyc", ".so", ".pyd", ".pth")  # what Python may import from the folder
+
+
 def _links_outside(target: Path) -> list[str]:
-    """Names of the entries of the submission folder (and its sub-folders) that are symbolic links
-    leading outside it: what is graded must be the submission's own files."""
+    """Names of the importable entries of the submission folder (and its sub-folders) that are
+    symbolic links leading outside it: what is graded must be the submission's own code. A link
+    to anything else (a repository's README from exercises/) is left alone."""
     root = target.resolve()
     found = []
     for folder, dirs, files in os.walk(target):  # links to folders are listed, not followed
         for name in sorted(dirs + files):
             path = Path(folder, name)
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
+            if not path.is_symlink() or path.resolve().is_relative_to(root):
+                continue
+            resolved = path.resolve()
+            importable = resolved.suffix in IMPORTABLE if not resolved.is_dir() else any(
+                resolved.glob("*.py"))
+            if importable or name.endswith(IMPORTABLE):
                 found.append(str(path.relative_to(target)))
     return sorted(found)
 

@@ -89,5 +89,14 @@ def test_a_module_that_links_outside_the_submission_is_not_graded(tmp_path: Path
     (target / "counter.py").symlink_to(SOLUTIONS / "counter.py")
     graded = grade(target, tmp_path, "--exercise", "counter", "--sandbox", "none")
     assert graded.exercise("counter")["score"] == 0
-    assert "counter.py is a symbolic link to a file outside the submission folder" in graded.exercise(
+    assert "counter.py is a symbolic link leading outside the submission folder" in graded.exercise(
         "counter")["message"]
+
+
+def test_a_link_to_something_not_importable_is_left_alone(tmp_path: Path) -> None:
+    """A repository's exercises/ may link to its README or docs: that is not code, and is graded."""
+    target = tmp_path / "submission"
+    shutil.copytree(SOLUTIONS, target)
+    (target / "README.md").symlink_to(SOLUTIONS.parent / "README.md")
+    graded = grade(target, tmp_path, "--exercise", "counter", "--sandbox", "none")
+    assert graded.exercise("counter")["score"] == 20
