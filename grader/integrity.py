@@ -59,16 +59,18 @@ def _recorded(name: str, module: ModuleType) -> dict[str, object]:
 _METHOD_KINDS = (staticmethod, classmethod, property)
 
 
+def defined_classes(module: ModuleType) -> list[type]:
+    """The classes *module* defines itself (not those it imports)."""
+    return [value for value in list(vars(module).values())
+            if isinstance(value, type) and value.__module__ == module.__name__]
+
+
 def _methods(module: ModuleType) -> dict[tuple[type, str], object]:
     """The methods of the classes *module* defines: ``GraderPlugin.pytest_runtest_logfinish``
     replaced on the class changes no module attribute, yet changes what every instance does."""
-    found: dict[tuple[type, str], object] = {}
-    for value in list(vars(module).values()):
-        if isinstance(value, type) and value.__module__ == module.__name__:
-            for key, member in list(vars(value).items()):
-                if callable(member) or isinstance(member, _METHOD_KINDS):
-                    found[(value, key)] = member
-    return found
+    return {(owner, key): member for owner in defined_classes(module)
+            for key, member in list(vars(owner).items())
+            if callable(member) or isinstance(member, _METHOD_KINDS)}
 
 
 class Snapshot:

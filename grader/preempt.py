@@ -317,7 +317,7 @@ def _frame_requester(caller: FrameType) -> FrameType:
     """Who asked for a frame: *caller*, or, when that is a standard-library function that hands
     frames to its caller (``inspect.currentframe``, ``traceback.walk_stack``), the one above it."""
     while caller.f_back is not None:
-        module, name = caller.f_globals.get("__name__"), caller.f_code.co_name
+        module, name = dict.get(caller.f_globals, "__name__"), caller.f_code.co_name
         if (module, name) not in _FRAME_GIVERS and (module, "*") not in _FRAME_GIVERS:
             break
         caller = caller.f_back

@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from pathlib import Path, PurePath
 from types import ModuleType
 
+from grader.integrity import defined_classes
+
 VALUE_TYPES: tuple[type, ...] = (int, float, complex, str, bytes, bytearray, tuple, list, dict, set,
                                  frozenset, PurePath)
 # What a value subclass must not redefine: how it compares, hashes, converts to a number, a truth
@@ -59,11 +61,10 @@ def _classes(modules: Iterable[ModuleType]) -> list[type]:
     """Classes defined in *modules* (nested ones too, one level down)."""
     found: list[type] = []
     for module in modules:
-        for value in list(vars(module).values()):
-            if isinstance(value, type) and value.__module__ == module.__name__:
-                found.append(value)
-                found += [inner for inner in vars(value).values() if isinstance(inner, type)
-                          and inner.__qualname__.startswith(value.__qualname__ + ".")]
+        for outer in defined_classes(module):
+            found.append(outer)
+            found += [inner for inner in vars(outer).values() if isinstance(inner, type)
+                      and inner.__qualname__.startswith(outer.__qualname__ + ".")]
     return found
 
 

@@ -234,9 +234,11 @@ def _links_outside(target: Path) -> list[str]:
     for folder, dirs, files in os.walk(target):  # links to folders are listed, not followed
         for name in sorted(dirs + files):
             path = Path(folder, name)
-            if not path.is_symlink() or path.resolve().is_relative_to(root):
+            if not path.is_symlink():
                 continue
             resolved = path.resolve()
+            if resolved.is_relative_to(root):
+                continue
             importable = resolved.suffix in IMPORTABLE if not resolved.is_dir() else any(
                 resolved.glob("*.py"))
             if importable or name.endswith(IMPORTABLE):

@@ -71,9 +71,9 @@ def submission(name: str) -> ModuleType:
 class ThreadStartFailed(RuntimeError):
     """A thread of the check died before its body ran (an exception in its start-up).
 
-    Not the submission's fault: before 3.12 this is how a settrace race ends a thread (see
-    grader.budgets.LEGACY_BLOCK_SWITCH_INTERVAL). Reported as such rather than as the deadlock the
-    remaining threads then look like.
+    Not the submission's fault: before 3.12 this is how a settrace race ended a thread (see
+    grader.preempt._LEGACY_SETTRACE). Reported as such rather than as the deadlock the remaining
+    threads then look like.
     """
 
 
